@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm test`: runs every test file in Chromium, Firefox and WebKit, one browser at a time (two browsers
+// at once flake on a two-core machine), each in its own @web/test-runner process so that one browser's
+// crash cannot take the others' results with it. BROWSERS=firefox,webkit runs a subset.
+// Extra arguments go to web-test-runner (e.g. `npm test -- --files test/mp4/**/*.test.ts`).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { findBrowser, requestedBrowsers } from './test-runner/browsers.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const browsers = requestedBrowsers();
+const results = [];
+
+for (const browser of browsers) {
+  try {
+    findBrowser(browser);
+  } catch (e) {
+    console.error(`\n✖ ${e.message}`);
+    results.push({ browser, status: 'missing' });
+    continue;
+  }
+  console.log(`\n━━━ ${browser} ━━━`);
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs', ...process.argv.slice(2)],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, BROWSERS: browser } },
+  );
+  results.push({ browser, status: run.status === 0 ? 'passed' : 'failed' });
+}
+
+console.log('\n━━━ summary ━━━');
+for (const r of results) console.log(`${r.browser}: ${r.status}`);
+const failed = results.filter((r) => r.status === 'failed');
+const missing = results.filter((r) => r.status === 'missing');
+if (missing.length) {
+  const names = missing.map((r) => r.browser).join(', ');
+  if (ci) console.error(`CI=true: ${names} missing, so the run fails (the suite never runs in fewer browsers on CI).`);
+  else console.error(`WARNING: ${names} missing: these browsers were NOT tested. Install them (see above) or set BROWSERS.`);
+}
+process.exit(failed.length || (ci && missing.length) ? 1 : 0);

@@ -1,0 +1,31 @@
+// Prints one plain line per browser, "<browser>: N passed, N failed, N skipped", so a CI log shows at a
+// glance that tests ran, and how many, in each browser.
+function count(results, acc) {
+  if (!results) return acc;
+  for (const t of results.tests ?? []) {
+    if (t.skipped) acc.skipped++;
+    else if (t.passed) acc.passed++;
+    else acc.failed++;
+  }
+  for (const s of results.suites ?? []) count(s, acc);
+  return acc;
+}
+
+export function summaryReporter() {
+  return {
+    onTestRunFinished({ sessions }) {
+      const byBrowser = new Map();
+      for (const s of sessions) {
+        const name = s.browser.name.toLowerCase();
+        const acc = byBrowser.get(name) ?? { passed: 0, failed: 0, skipped: 0, errors: 0 };
+        count(s.testResults, acc);
+        if (!s.passed && (s.errors?.length ?? 0) > 0) acc.errors += s.errors.length;
+        byBrowser.set(name, acc);
+      }
+      for (const [name, a] of byBrowser) {
+        const extra = a.errors ? ` (${a.errors} file-level errors)` : '';
+        console.log(`${name}: ${a.passed} passed, ${a.failed + a.errors} failed, ${a.skipped} skipped${extra}`);
+      }
+    },
+  };
+}

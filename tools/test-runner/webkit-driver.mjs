@@ -1,0 +1,104 @@
+// Starts Xvfb (MiniBrowser has no headless mode) and WebKitWebDriver on free ports, and stops both,
+// so a test run leaves no process behind.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const DRIVER_BINARIES = ['/usr/bin/WebKitWebDriver', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/WebKitWebDriver'];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function stopChild(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts Xvfb on a display it picks itself (-displayfd) and resolves with ":N". */
+function startXvfb() {
+  return new Promise((resolve, reject) => {
+    const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdio[3].on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve({ child, display: `:${out.trim()}` });
+    });
+    child.once('error', (e) =>
+      reject(new Error(`Xvfb could not start (${e.message}). Install it with: apt-get install -y xvfb`)),
+    );
+    child.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}: ${err.trim()}`)));
+  });
+}
+
+async function waitForDriver(port, child) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`WebKitWebDriver exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/status`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('WebKitWebDriver did not answer on /status within 10 s');
+}
+
+export async function startWebKitDriver() {
+  const binary = process.env.WEBKIT_WEBDRIVER_BIN || DRIVER_BINARIES.find((p) => existsSync(p));
+  if (!binary) throw new Error('WebKitWebDriver was not found. Install it with: apt-get install -y webkit2gtk-driver');
+  let xvfb;
+  let display = process.env.DISPLAY;
+  if (!display || process.env.SECURE_VIDEO_OWN_XVFB !== '0') {
+    xvfb = await startXvfb();
+    display = xvfb.display;
+  }
+  const port = await freePort();
+  const driver = spawn(binary, [`--port=${port}`, '--host=127.0.0.1'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DISPLAY: display, WEBKIT_DISABLE_COMPOSITING_MODE: '1' },
+  });
+  const stop = async () => {
+    await stopChild(driver);
+    await stopChild(xvfb?.child);
+  };
+  const onExit = () => {
+    driver.kill('SIGKILL');
+    xvfb?.child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  try {
+    await waitForDriver(port, driver);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    port,
+    display,
+    stop: async () => {
+      process.off('exit', onExit);
+      await stop();
+    },
+  };
+}

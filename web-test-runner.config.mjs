@@ -1,0 +1,24 @@
+// One config for every test file and every browser. `npm test` (tools/run-tests.mjs) runs it once per
+// browser, one browser at a time; `BROWSERS=firefox npm test` runs a subset.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { createLauncher, requestedBrowsers } from './tools/test-runner/browsers.mjs';
+import { summaryReporter } from './tools/test-runner/summary-reporter.mjs';
+import { defaultReporter } from '@web/test-runner';
+
+const browsers = requestedBrowsers().map((name) => createLauncher(name));
+
+export default {
+  files: ['test/**/*.test.ts'],
+  nodeResolve: true,
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  // Media tests download, decode and play real segments; the slowest browser here needs headroom.
+  testsFinishTimeout: 10 * 60_000,
+  browserStartTimeout: 60_000,
+  testsStartTimeout: 60_000,
+  testFramework: { config: { timeout: 30_000 } },
+  browsers,
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  middleware: [],
+  reporters: [defaultReporter(), summaryReporter()],
+};
