@@ -1,0 +1,26 @@
+/** Error codes of the decryption layer (ISO/IEC 23001-7 sample decryption). Parse failures are Mp4ParseError. */
+export const CryptoErrorCode = {
+  /** No usable key for a KID (MissingKeyError; data: kidHex). */
+  MISSING_KEY: 3101,
+  /** A key the lookup returned is not 16 bytes (data: kidHex, length). */
+  BAD_KEY: 3102,
+  /** WebCrypto rejected the operation (data: scheme). */
+  DECRYPT_FAILED: 3103,
+  /** A protection scheme other than cenc, cens, cbc1 or cbcs (data: scheme). */
+  UNSUPPORTED_SCHEME: 3104,
+} as const;
+
+export type CryptoErrorCode = (typeof CryptoErrorCode)[keyof typeof CryptoErrorCode];
+
+/** A decryption failure that is not a missing key. Never carries key bytes. */
+export class CryptoError extends Error {
+  readonly code: CryptoErrorCode;
+  readonly data: Readonly<Record<string, number | string>>;
+
+  constructor(code: CryptoErrorCode, message: string, data: Record<string, number | string> = {}) {
+    super(message);
+    this.name = 'CryptoError';
+    this.code = code;
+    this.data = data;
+  }
+}
