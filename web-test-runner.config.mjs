@@ -19,6 +19,6 @@ export default {
   testFramework: { config: { timeout: 30_000 } },
   browsers,
   plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
-  middleware: [],
+  middleware: [(await import('./tools/test-runner/license-middleware.mjs')).licenseMiddleware()],
   reporters: [defaultReporter(), summaryReporter()],
 };
