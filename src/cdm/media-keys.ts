@@ -1,0 +1,94 @@
+/**
+ * MediaKeys for Clear Key (EME 6): creates sessions, answers setServerCertificate() and getStatusForPolicy(), and
+ * owns the ClearKeyStore the decryption layer reads keys from (keyStoreOf()).
+ */
+import { rejectDom, rejectType, domError } from './errors.js';
+import { viewOf } from './bytes.js';
+import { ClearKeyStore } from './key-store.js';
+import { closeSession, createClearKeySession, type ClearKeyMediaKeySession } from './session.js';
+import { queueTask } from './task-queue.js';
+
+/** WebIDL enum MediaKeySessionType (EME 6.1). */
+const SESSION_TYPES: readonly string[] = ['temporary', 'persistent-license'];
+
+/** EME HDCP Version Registry: the values minHdcpVersion may take. */
+const HDCP_VERSIONS: readonly string[] = ['1.0', '1.1', '1.2', '1.3', '1.4', '2.0', '2.1', '2.2', '2.3'];
+
+const stores = new WeakMap<object, ClearKeyStore>();
+const CONSTRUCT = Symbol('ClearKeyMediaKeys');
+
+export class ClearKeyMediaKeys implements MediaKeys {
+  readonly #sessionTypes: readonly MediaKeySessionType[];
+  readonly #sessions = new Set<ClearKeyMediaKeySession>();
+  readonly #store: ClearKeyStore;
+
+  /** @internal MediaKeys come from ClearKeyMediaKeySystemAccess.createMediaKeys(). */
+  constructor(token: symbol, sessionTypes: readonly MediaKeySessionType[]) {
+    if (token !== CONSTRUCT) throw new TypeError('Illegal constructor');
+    this.#sessionTypes = [...sessionTypes];
+    this.#store = new ClearKeyStore(() => {
+      for (const session of [...this.#sessions]) closeSession(session, 'closed-by-application');
+    });
+    stores.set(this, this.#store);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'MediaKeys';
+  }
+
+  /** EME 6.2 createSession(). */
+  createSession(sessionType: MediaKeySessionType = 'temporary'): ClearKeyMediaKeySession {
+    // WebIDL enum conversion: a value outside MediaKeySessionType is a TypeError.
+    const type = String(sessionType);
+    if (!SESSION_TYPES.includes(type)) throw new TypeError(`'${type}' is not a MediaKeySessionType`);
+    // 1. The configuration this MediaKeys was created from did not ask for this session type.
+    if (!this.#sessionTypes.includes(type as MediaKeySessionType)) {
+      throw domError('NotSupportedError', `Session type '${type}' is not in the MediaKeySystemConfiguration`);
+    }
+    // 2. The CDM cannot run sessions in its current state: this MediaKeys was torn down.
+    if (this.#store.closed) throw domError('InvalidStateError', 'The MediaKeys was closed');
+    const session = createClearKeySession(type as MediaKeySessionType, {
+      store: this.#store,
+      sessionClosed: (s) => this.#sessions.delete(s),
+    });
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /** EME 6.3 setServerCertificate(): Clear Key has no server certificates (9.1.1), so step 1 resolves false. */
+  setServerCertificate(serverCertificate: BufferSource): Promise<boolean> {
+    if (!viewOf(serverCertificate)) return rejectType('serverCertificate is not a BufferSource');
+    return new Promise((resolve) => queueTask(() => resolve(false)));
+  }
+
+  /**
+   * EME 6.4 getStatusForPolicy(): a policy with no minHdcpVersion is a TypeError; one the HDCP Version Registry does
+   * not list is a NotSupportedError. Clear Key has no output protection to fail, so any valid policy is 'usable'.
+   */
+  getStatusForPolicy(policy?: MediaKeysPolicy): Promise<MediaKeyStatus> {
+    if (policy !== undefined && policy !== null && typeof policy !== 'object') {
+      return rejectType('policy is not a MediaKeysPolicy dictionary');
+    }
+    const version = policy?.minHdcpVersion;
+    if (version === undefined) return rejectType('The policy has no minHdcpVersion');
+    if (!HDCP_VERSIONS.includes(String(version))) {
+      return rejectDom('NotSupportedError', `Unknown HDCP version '${String(version)}'`);
+    }
+    return new Promise((resolve) => queueTask(() => resolve('usable')));
+  }
+}
+
+/** Creates a MediaKeys for a selected configuration (EME 4 createMediaKeys() step 2). */
+export function createClearKeyMediaKeys(sessionTypes: readonly MediaKeySessionType[]): ClearKeyMediaKeys {
+  return new ClearKeyMediaKeys(CONSTRUCT, sessionTypes);
+}
+
+/** The key store behind a bundled MediaKeys, or undefined for anything else (a native MediaKeys included). */
+export function keyStoreOf(mediaKeys: unknown): ClearKeyStore | undefined {
+  return typeof mediaKeys === 'object' && mediaKeys !== null ? stores.get(mediaKeys) : undefined;
+}
+
+/** Whether `x` is a MediaKeys created by this bundled CDM (a brand check, not instanceof). */
+export function isBundledMediaKeys(x: unknown): x is ClearKeyMediaKeys {
+  return keyStoreOf(x) !== undefined;
+}
