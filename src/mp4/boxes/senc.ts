@@ -1,0 +1,62 @@
+// Sample Encryption box, ISO/IEC 23001-7 7.2 ('senc'), and the sample auxiliary information format it shares with
+// 'saiz'/'saio' (ISO/IEC 23001-7 7.1): per sample an IV of Per_Sample_IV_Size bytes (from tenc or the sample's seig
+// group; 0 with a constant IV) and, with flag 0x2, a subsample map.
+import type { Box } from '../box.js';
+import { Mp4ErrorCode, Mp4ParseError } from '../errors.js';
+import { expectEnd, readFullBox } from '../full-box.js';
+import type { ByteReader } from '../reader.js';
+
+export const SENC_USE_SUBSAMPLES = 0x2;
+
+export interface Subsample {
+  clearBytes: number;
+  protectedBytes: number;
+}
+
+export interface SampleAuxInfo {
+  /** Per-sample IV (8 or 16 bytes), empty when the sample uses a constant IV or is not protected. */
+  iv: Uint8Array;
+  /** Subsample map; undefined means the whole sample is protected. */
+  subsamples: Subsample[] | undefined;
+}
+
+/** Reads one sample's auxiliary information: IV, then (when `withSubsamples`) subsample_count and the map. */
+export function readAuxInfo(r: ByteReader, ivSize: number, withSubsamples: boolean): SampleAuxInfo {
+  const iv = r.bytes(ivSize);
+  if (!withSubsamples) return { iv, subsamples: undefined };
+  const count = r.u16();
+  if (count * 6 > r.remaining) {
+    throw new Mp4ParseError(Mp4ErrorCode.TRUNCATED, `subsample_count ${count} exceeds the data`, r.path, { count });
+  }
+  const subsamples: Subsample[] = [];
+  for (let i = 0; i < count; i++) subsamples.push({ clearBytes: r.u16(), protectedBytes: r.u32() });
+  return { iv, subsamples };
+}
+
+export interface SencBox {
+  flags: number;
+  samples: SampleAuxInfo[];
+}
+
+/**
+ * senc cannot be parsed alone: the IV size of each sample comes from tenc or its seig group, so the caller passes
+ * `ivSizeOf(sampleIndex)` and the number of samples the track fragment's runs hold.
+ */
+export function parseSenc(box: Box, expectedCount: number, ivSizeOf: (i: number) => number): SencBox {
+  const { flags, reader: r } = readFullBox(box, 0);
+  const count = r.u32();
+  if (count !== expectedCount) {
+    throw new Mp4ParseError(
+      Mp4ErrorCode.SIZE_MISMATCH,
+      `senc sample_count ${count} but the track fragment has ${expectedCount} sample(s)`,
+      box.path,
+      { count, expected: expectedCount },
+    );
+  }
+  const withSubsamples = (flags & SENC_USE_SUBSAMPLES) !== 0;
+  const samples: SampleAuxInfo[] = [];
+  for (let i = 0; i < count; i++) samples.push(readAuxInfo(r, ivSizeOf(i), withSubsamples));
+  // Bytes left over mean the IV size we were told does not match what was written.
+  expectEnd(r, 'the last senc entry (IV size mismatch?)');
+  return { flags, samples };
+}

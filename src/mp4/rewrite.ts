@@ -1,0 +1,116 @@
+// Writing the clear form of encrypted ISO-BMFF: an init segment without protection (ISO/IEC 14496-12 8.12: the
+// sample entry gets back its frma original format, sinf goes) and media segments whose encryption-only boxes turn
+// into 'free' (8.1.2) so every offset and size stays valid.
+import { childBoxes, readBoxes, type Box } from './box.js';
+import { Mp4ErrorCode, Mp4ParseError } from './errors.js';
+import { parseSgpd } from './boxes/sgpd.js';
+import { parseSbgp } from './boxes/sbgp.js';
+import { parseStsd, type SampleEntry } from './boxes/stsd.js';
+import { parseHdlr } from './boxes/hdlr.js';
+import type { SegmentInfo } from './segment.js';
+import { box, fourcc } from './writer.js';
+
+function wholeBoxBytes(b: Box): Uint8Array {
+  return new Uint8Array(b.payload.buffer, b.payload.byteOffset - b.headerSize, b.size);
+}
+
+function isSeigBox(b: Box): boolean {
+  return (
+    (b.type === 'sgpd' && parseSgpd(b).groupingType === 'seig') ||
+    (b.type === 'sbgp' && parseSbgp(b).groupingType === 'seig')
+  );
+}
+
+function rewriteEntry(e: SampleEntry): Uint8Array {
+  if (!e.sinf) return wholeBoxBytes(e.box);
+  const kept = e.children.filter((c) => c.type !== 'sinf').map(wholeBoxBytes);
+  return box(e.format, e.box.payload.subarray(0, e.fieldsSize), ...kept);
+}
+
+function rewriteStbl(stbl: Box, handler: string | undefined): Uint8Array {
+  const parts = childBoxes(stbl)
+    .filter((c) => !isSeigBox(c))
+    .map((c) => {
+      if (c.type !== 'stsd') return wholeBoxBytes(c);
+      const stsd = parseStsd(c, handler);
+      // Keep version, flags and entry_count (8 bytes); only the entries change.
+      return box('stsd', c.payload.subarray(0, 8), ...stsd.entries.map(rewriteEntry));
+    });
+  return box('stbl', ...parts);
+}
+
+/** Rebuilds the containers on the way to stbl; `handler` is the track's hdlr type, found on the way down. */
+function rewriteContainer(b: Box, handler: string | undefined): Uint8Array {
+  const kids = childBoxes(b);
+  if (b.type === 'mdia') {
+    const hdlr = kids.find((k) => k.type === 'hdlr');
+    handler = hdlr ? parseHdlr(hdlr).handlerType : undefined;
+  }
+  const parts = kids
+    .filter((k) => k.type !== 'pssh')
+    .map((k) => {
+      if (k.type === 'stbl') return rewriteStbl(k, handler);
+      if (k.type === 'trak' || k.type === 'mdia' || k.type === 'minf') return rewriteContainer(k, handler);
+      return wholeBoxBytes(k);
+    });
+  return box(b.type, ...parts);
+}
+
+/**
+ * The clear form of an init segment: every protected sample entry (encv/enca/...) becomes its frma original format
+ * without its sinf, pssh boxes are removed, sbgp/sgpd 'seig' are removed, and every ancestor's size is recomputed.
+ * Boxes the rewrite does not touch are copied byte for byte.
+ */
+export function rewriteInitToClear(bytes: Uint8Array): Uint8Array {
+  const top = readBoxes(bytes);
+  if (!top.some((b) => b.type === 'moov')) {
+    throw new Mp4ParseError(Mp4ErrorCode.MISSING_BOX, `Missing 'moov' box`, 'moov');
+  }
+  const parts = top
+    .filter((b) => b.type !== 'pssh')
+    .map((b) => (b.type === 'moov' ? rewriteContainer(b, undefined) : wholeBoxBytes(b)));
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const FREE = fourcc('free');
+
+/**
+ * Turns every encryption-only box of a parsed segment (senc, saiz, saio, seig sbgp/sgpd, pssh) into a 'free' box of
+ * the same size, in place. `out` must hold the same layout as the bytes `segment` was parsed from (usually a copy).
+ * Sizes and trun data offsets stay valid because nothing moves.
+ */
+export function freeEncryptionBoxes(out: Uint8Array, segment: SegmentInfo): void {
+  for (const b of segment.encryptionBoxes) {
+    // The type sits after the 32-bit size; a 64-bit size keeps the same position for the type (ISO/IEC 14496-12 4.2).
+    out.set(FREE, b.start + 4);
+  }
+}
+
+/**
+ * A copy of the segment with each sample replaced by `clearSample(index)` (same length; undefined keeps the sample)
+ * and the encryption-only boxes freed.
+ */
+export function writeClearSegment(
+  bytes: Uint8Array,
+  segment: SegmentInfo,
+  clearSample: (index: number) => Uint8Array | undefined,
+): Uint8Array {
+  const out = bytes.slice();
+  segment.samples.forEach((s, i) => {
+    const clear = clearSample(i);
+    if (!clear) return;
+    if (clear.length !== s.size)
+      throw new RangeError(`Clear sample ${i} has ${clear.length} bytes, expected ${s.size}`);
+    out.set(clear, s.offset);
+  });
+  freeEncryptionBoxes(out, segment);
+  return out;
+}
