@@ -1,0 +1,43 @@
+/// <reference types="node" />
+// Builds the whole fixture set in memory: every fixture's files, the identity key files HLS points at, and index.json.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromHex } from '../../src/mp4/bytes.js';
+import { buildFixture, FIXTURES, type IndexFixture, type KeysFile } from './fixtures.js';
+import { readSource } from './source.js';
+
+export interface FixtureSet {
+  /** Paths relative to the fixtures folder (e.g. 'cenc/init-0.mp4') to their bytes. */
+  files: Map<string, Uint8Array>;
+  index: IndexFixture[];
+}
+
+export function readKeys(fixturesDir: string): KeysFile {
+  return JSON.parse(readFileSync(join(fixturesDir, 'keys.json'), 'utf8')) as KeysFile;
+}
+
+/** Everything `npm run fixtures` writes under `fixturesDir`, built from `fixturesDir`/clear and keys.json. */
+export function buildFixtureSet(fixturesDir: string): FixtureSet {
+  const keys = readKeys(fixturesDir);
+  const source = readSource(join(fixturesDir, 'clear'));
+  const files = new Map<string, Uint8Array>();
+  const index: IndexFixture[] = [];
+  for (const spec of FIXTURES) {
+    const built = buildFixture(spec, source, keys);
+    for (const [file, bytes] of built.files) files.set(`${spec.name}/${file}`, bytes);
+    index.push(built.index);
+  }
+  // Raw keys for HLS KEYFORMAT="identity" URIs (see hls.ts). TEST keys only, as in keys.json.
+  for (const [kid, key] of Object.entries(keys.keys)) files.set(`keys/${kid}.key`, fromHex(key));
+  const doc = {
+    comment:
+      'Encrypted fixtures made by `npm run fixtures` (tools/packager) from test/fixtures/clear with the TEST keys in ' +
+      'keys.json. Paths in a fixture entry are relative to its `path`; each segment names the clear segment it ' +
+      'encrypts (in /test/fixtures/clear/) and the KID of its samples (null: left clear). KIDs are lowercase hex.',
+    clearPath: '/test/fixtures/clear/',
+    licenseUrl: '/license',
+    fixtures: index,
+  };
+  files.set('index.json', new TextEncoder().encode(JSON.stringify(doc, null, 2) + '\n'));
+  return { files, index };
+}

@@ -1,0 +1,265 @@
+// The encrypted fixture set: what each fixture is for, and how it is made from the clear source. Everything here is
+// deterministic (IVs from counters, no clocks, no randomness), so building twice gives byte-identical files.
+import { fromHex, toHex } from '../../src/mp4/bytes.js';
+import { clearKeyPssh, type Pattern } from './boxes.js';
+import { IvSequence, type SchemeType } from './cipher.js';
+import { dashManifest } from './dash.js';
+import { encryptInit, encryptSegment, type SegmentProtection, type TrackProtection } from './encrypt.js';
+import { hlsPlaylists } from './hls.js';
+import type { SourceTrack } from './source.js';
+
+export interface KeysFile {
+  keys: Record<string, string>;
+  names: Record<string, string>;
+}
+
+export interface FixtureSpec {
+  name: string;
+  purpose: string;
+  scheme: SchemeType;
+  /** Per-sample IV size; 0 = constant IV in tenc (cbcs). */
+  ivSize: 0 | 8 | 16;
+  /** Clear Key pssh in the init segments and the manifests. */
+  pssh: boolean;
+  /** The first segment of each track stays clear ('seig' group with isProtected = 0). */
+  clearLead: boolean;
+  /** Video segments 1-2 under rotation-1, 3-4 under rotation-2 ('seig' groups + pssh in moof). */
+  rotation: boolean;
+}
+
+export const FIXTURES: readonly FixtureSpec[] = [
+  {
+    name: 'cenc',
+    purpose: 'AES-CTR with 8-byte IVs, Clear Key pssh v1 in each init segment; video and audio under different KIDs.',
+    scheme: 'cenc',
+    ivSize: 8,
+    pssh: true,
+    clearLead: false,
+    rotation: false,
+  },
+  {
+    name: 'cbcs',
+    purpose: 'AES-CBC 1:9 pattern on video, whole-block (1:0) on audio, 16-byte constant IVs in tenc; pssh in init.',
+    scheme: 'cbcs',
+    ivSize: 0,
+    pssh: true,
+    clearLead: false,
+    rotation: false,
+  },
+  {
+    name: 'cens',
+    purpose: 'AES-CTR 1:9 pattern on video, whole-block (1:0) on audio, 8-byte IVs; pssh in init.',
+    scheme: 'cens',
+    ivSize: 8,
+    pssh: true,
+    clearLead: false,
+    rotation: false,
+  },
+  {
+    name: 'cbc1',
+    purpose: 'AES-CBC over whole blocks (no pattern), 16-byte IVs; pssh in init.',
+    scheme: 'cbc1',
+    ivSize: 16,
+    pssh: true,
+    clearLead: false,
+    rotation: false,
+  },
+  {
+    name: 'cenc-no-pssh',
+    purpose: 'cenc with no pssh anywhere: init data can only come from tenc default_KID or the manifest default_KID.',
+    scheme: 'cenc',
+    ivSize: 8,
+    pssh: false,
+    clearLead: false,
+    rotation: false,
+  },
+  {
+    name: 'cenc-iv16',
+    purpose:
+      'cenc with 16-byte IVs whose low 32 bits sit 8 blocks below 2^32, so the block counter carries from bit 31 into ' +
+      'bit 32 inside every sample (a decryptor that counts in only 32 bits breaks); the low 64 bits never wrap.',
+    scheme: 'cenc',
+    ivSize: 16,
+    pssh: true,
+    clearLead: false,
+    rotation: false,
+  },
+  {
+    name: 'clear-lead',
+    purpose:
+      'cenc where the first segment of each track is clear: the init is protected (encv/enca, tenc isProtected=1) and ' +
+      'the lead fragments put their samples in a traf-local seig group with isProtected=0 and no senc.',
+    scheme: 'cenc',
+    ivSize: 8,
+    pssh: true,
+    clearLead: true,
+    rotation: false,
+  },
+  {
+    name: 'key-rotation',
+    purpose:
+      'cenc where video segments 1-2 use KID rotation-1 and 3-4 rotation-2, each fragment naming its KID in a ' +
+      'traf-local seig group; a Clear Key pssh in the moof starts each key period. Audio stays under the audio KID.',
+    scheme: 'cenc',
+    ivSize: 8,
+    pssh: true,
+    clearLead: false,
+    rotation: true,
+  },
+];
+
+/** Video pattern for cens/cbcs (1:9, 23001-7 10.3/10.4 recommend it); other tracks whole-block 1:0 (9.7). */
+function patternFor(scheme: SchemeType, kind: 'video' | 'audio'): Pattern | null {
+  if (scheme !== 'cens' && scheme !== 'cbcs') return null;
+  return kind === 'video' ? { crypt: 1, skip: 9 } : { crypt: 1, skip: 0 };
+}
+
+/** Deterministic IV sources; the first bytes (5e c0..5e c3) tell fixtures' IVs apart when debugging. */
+function ivsFor(spec: FixtureSpec, trackIndex: number): { ivs: IvSequence | null; constantIv?: Uint8Array } {
+  const t = BigInt(trackIndex);
+  if (spec.ivSize === 8) return { ivs: new IvSequence(8, ((0x5ec0_0000n + t) << 32n) + 1n) };
+  if (spec.ivSize === 16 && spec.scheme === 'cenc') {
+    // Each sample's counter starts 8 blocks below a multiple of 2^32; steps of 2^32 blocks keep the counter ranges of
+    // samples disjoint. The low 64 bits never wrap: native CDMs disagree on carrying into the high half (Chromium's
+    // BoringSSL counts in 128 bits, Firefox's Clear Key in 64), so a fixture must not depend on it.
+    return { ivs: new IvSequence(16, ((0x5ec1_0000n + t) << 96n) + (1n << 32n) - 8n, 1n << 32n) };
+  }
+  if (spec.ivSize === 16) return { ivs: new IvSequence(16, ((0x5ec2_0000n + t) << 96n) + 1n) };
+  return { ivs: null, constantIv: new IvSequence(16, ((0x5ec3_0000n + t) << 96n) + 0x0102_0304_0506_0708n).next() };
+}
+
+export interface IndexSegment {
+  file: string;
+  /** The clear segment this one encrypts (same name, in test/fixtures/clear). */
+  clear: string;
+  /** KID of the segment's samples (hex), or null when the segment is clear. */
+  kid: string | null;
+  /** Whether this segment's moof carries a Clear Key pssh. */
+  pssh: boolean;
+  duration: number;
+}
+
+export interface IndexTrack {
+  id: string;
+  kind: 'video' | 'audio';
+  mimeType: string;
+  codecs: string;
+  init: string;
+  clearInit: string;
+  timescale: number;
+  defaultKid: string;
+  /** Every KID the track's samples use. */
+  kids: string[];
+  /** KIDs in the init segment's Clear Key pssh; empty when there is none. */
+  initPsshKids: string[];
+  ivSize: number;
+  constantIv: string | null;
+  pattern: Pattern | null;
+  segments: IndexSegment[];
+}
+
+export interface IndexFixture {
+  name: string;
+  purpose: string;
+  scheme: SchemeType;
+  /** Folder, from the repository root. */
+  path: string;
+  dash: string;
+  hls: string;
+  pssh: boolean;
+  clearLead: boolean;
+  keyRotation: boolean;
+  tracks: IndexTrack[];
+}
+
+export interface BuiltFixture {
+  files: Map<string, Uint8Array>;
+  index: IndexFixture;
+}
+
+const enc = new TextEncoder();
+
+export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: KeysFile): BuiltFixture {
+  const kidOf = (name: string): string => {
+    const kid = keys.names[name];
+    if (!kid) throw new Error(`keys.json has no KID named '${name}'`);
+    return kid;
+  };
+  const keyOf = (kidHex: string): Uint8Array => {
+    const key = keys.keys[kidHex];
+    if (!key) throw new Error(`keys.json has no key for KID ${kidHex}`);
+    return fromHex(key);
+  };
+  const files = new Map<string, Uint8Array>();
+  const tracks: IndexTrack[] = [];
+
+  source.forEach((track, trackIndex) => {
+    const kind = track.info.kind;
+    const rotated = spec.rotation && kind === 'video';
+    const segmentKids = track.segments.map((_, i) => {
+      if (spec.clearLead && i === 0) return null;
+      if (rotated) return kidOf(i < 2 ? 'rotation-1' : 'rotation-2');
+      return kidOf(kind);
+    });
+    const defaultKid = rotated ? kidOf('rotation-1') : kidOf(kind);
+    const { ivs, constantIv } = ivsFor(spec, trackIndex);
+    const initPsshKids = spec.pssh ? [defaultKid] : [];
+    const protection: TrackProtection = {
+      scheme: spec.scheme,
+      defaultKid: fromHex(defaultKid),
+      ivs,
+      ...(constantIv ? { constantIv } : {}),
+      pattern: patternFor(spec.scheme, kind),
+      layout: 'aligned',
+      initPsshKids: spec.pssh ? initPsshKids.map(fromHex) : null,
+    };
+    files.set(track.initFile, encryptInit(track.init, protection));
+
+    const indexSegments: IndexSegment[] = [];
+    track.segments.forEach((seg, i) => {
+      const kid = segmentKids[i] ?? null;
+      const startsKeyPeriod = rotated && kid !== null && kid !== (segmentKids[i - 1] ?? null);
+      const sp: SegmentProtection = {
+        kid: kid ? fromHex(kid) : null,
+        key: kid ? keyOf(kid) : null,
+        seig: rotated || kid === null,
+        psshKids: spec.pssh && startsKeyPeriod ? [fromHex(kid)] : null,
+      };
+      files.set(seg.file, encryptSegment(seg.bytes, track.info, protection, sp));
+      indexSegments.push({ file: seg.file, clear: seg.file, kid, pssh: sp.psshKids !== null, duration: seg.duration });
+    });
+    tracks.push({
+      id: track.id,
+      kind,
+      mimeType: track.attributes['mimeType'] ?? `${kind}/mp4`,
+      codecs: track.attributes['codecs'] ?? '',
+      init: track.initFile,
+      clearInit: track.initFile,
+      timescale: track.info.timescale,
+      defaultKid,
+      kids: [...new Set(segmentKids.filter((k): k is string => k !== null))],
+      initPsshKids,
+      ivSize: ivs ? ivs.size : 0,
+      constantIv: constantIv ? toHex(constantIv) : null,
+      pattern: protection.pattern,
+      segments: indexSegments,
+    });
+  });
+
+  const index: IndexFixture = {
+    name: spec.name,
+    purpose: spec.purpose,
+    scheme: spec.scheme,
+    path: `/test/fixtures/${spec.name}/`,
+    dash: 'manifest.mpd',
+    hls: 'master.m3u8',
+    pssh: spec.pssh,
+    clearLead: spec.clearLead,
+    keyRotation: spec.rotation,
+    tracks,
+  };
+  const psshFor = (kids: string[]): Uint8Array | null => (kids.length ? clearKeyPssh(kids.map(fromHex)) : null);
+  files.set('manifest.mpd', enc.encode(dashManifest(index, source, psshFor)));
+  for (const [file, text] of hlsPlaylists(index, source, psshFor)) files.set(file, enc.encode(text));
+  return { files, index };
+}
