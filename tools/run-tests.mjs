@@ -24,7 +24,14 @@ for (const browser of browsers) {
   console.log(`\n━━━ ${browser} ━━━`);
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs', ...process.argv.slice(2)],
+    [
+      '--import',
+      'tsx',
+      join(root, 'node_modules/@web/test-runner/dist/bin.js'),
+      '--config',
+      'web-test-runner.config.mjs',
+      ...process.argv.slice(2),
+    ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, BROWSERS: browser } },
   );
   results.push({ browser, status: run.status === 0 ? 'passed' : 'failed' });
@@ -37,6 +44,9 @@ const missing = results.filter((r) => r.status === 'missing');
 if (missing.length) {
   const names = missing.map((r) => r.browser).join(', ');
   if (ci) console.error(`CI=true: ${names} missing, so the run fails (the suite never runs in fewer browsers on CI).`);
-  else console.error(`WARNING: ${names} missing: these browsers were NOT tested. Install them (see above) or set BROWSERS.`);
+  else
+    console.error(
+      `WARNING: ${names} missing: these browsers were NOT tested. Install them (see above) or set BROWSERS.`,
+    );
 }
 process.exit(failed.length || (ci && missing.length) ? 1 : 0);

@@ -30,16 +30,23 @@ const SPECS = {
   },
   webkit: {
     env: 'MINIBROWSER_BIN',
-    debian: ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser'],
+    debian: [
+      '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+      '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+    ],
     playwrightGlob: null,
-    packages: 'libwebkit2gtk-4.1-0 webkit2gtk-driver xvfb gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav',
+    packages:
+      'libwebkit2gtk-4.1-0 webkit2gtk-driver xvfb gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav',
   },
 };
 
 function playwrightCacheBinary(prefix, rel) {
   const cache = process.env.PLAYWRIGHT_BROWSERS_PATH || join(homedir(), '.cache', 'ms-playwright');
   if (!existsSync(cache)) return undefined;
-  const dirs = readdirSync(cache).filter((d) => d.startsWith(prefix)).sort().reverse();
+  const dirs = readdirSync(cache)
+    .filter((d) => d.startsWith(prefix))
+    .sort()
+    .reverse();
   for (const d of dirs) {
     const p = join(cache, d, rel);
     if (existsSync(p)) return p;
@@ -70,7 +77,10 @@ export function findBrowser(name) {
 /** Parses BROWSERS (comma or space separated); defaults to all three. */
 export function requestedBrowsers(value = process.env.BROWSERS) {
   if (!value) return [...ALL_BROWSERS];
-  const list = value.split(/[\s,]+/).filter(Boolean).map((b) => b.toLowerCase());
+  const list = value
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((b) => b.toLowerCase());
   for (const b of list) if (!ALL_BROWSERS.includes(b)) throw new Error(`BROWSERS: unknown browser "${b}"`);
   return list;
 }

@@ -1,0 +1,314 @@
+import { LitElement, html, nothing } from 'lit';
+import type { PropertyValues } from 'lit';
+import { StreamingSession } from '../streaming/streaming-session.js';
+import { PlaybackError } from '../streaming/errors.js';
+import { MEDIA_EVENTS, cloneMediaEvent } from './media-events.js';
+import { defaultMessages } from './messages.js';
+import type { SecureVideoMessages } from './messages.js';
+import { styles } from './styles.js';
+
+/** Where the element is in loading its `src`. Reflected as the `status` attribute. */
+export const LoadStatus = {
+  /** No src. */
+  EMPTY: 'empty',
+  /** The manifest is loading (shaka is being fetched, the manifest parsed, the first segments buffered). */
+  LOADING: 'loading',
+  /** The manifest is loaded; playback is up to the media element. */
+  LOADED: 'loaded',
+  /** Loading or playback failed: see `error`. */
+  ERROR: 'error',
+} as const;
+export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
+
+/**
+ * Plays DASH and HLS (CMAF) through shaka-player, with the media element API of a <video>.
+ *
+ * @element secure-video
+ *
+ * @attr {string} src - Manifest URL (DASH .mpd or HLS .m3u8). Changing it tears down the previous load.
+ * @attr {boolean} autoplay - As on <video>.
+ * @attr {boolean} muted - Initial muted state (the `defaultMuted` of <video>).
+ * @attr {boolean} loop - As on <video>.
+ * @attr {boolean} controls - Shows the browser's media controls on the inner video.
+ * @attr {string} poster - As on <video>.
+ * @attr {string} preload - As on <video>: none | metadata | auto.
+ * @attr {string} crossorigin - As on <video>: anonymous | use-credentials.
+ * @attr {boolean} playsinline - As on <video>.
+ * @attr {string} status - Read-only, reflected: empty | loading | loaded | error.
+ *
+ * @fires error - Loading or playback failed; `element.error` says why.
+ * @fires statuschange - `status` changed (an Event; read `element.status`).
+ * @fires loadstart - And every other HTMLMediaElement event of the inner video, re-dispatched from the host.
+ *
+ * @slot error - Replaces the message shown when loading fails.
+ *
+ * @csspart video - The inner <video>.
+ * @csspart overlay - Every message overlay.
+ * @csspart error - The load-failure overlay.
+ *
+ * @cssprop [--secure-video-background=#000] - Background behind the video.
+ * @cssprop [--secure-video-color=#fff] - Text colour of overlays.
+ * @cssprop [--secure-video-font=14px/1.4 system-ui, sans-serif] - Font of overlays.
+ * @cssprop [--secure-video-aspect-ratio=16 / 9] - Aspect ratio of the element's box.
+ * @cssprop [--secure-video-object-fit=contain] - How the video fits its box.
+ * @cssprop [--secure-video-overlay-background=rgb(0 0 0 / 0.75)] - Background of overlays.
+ */
+export class SecureVideo extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    src: { type: String },
+    autoplay: { type: Boolean },
+    defaultMuted: { type: Boolean, attribute: 'muted' },
+    loop: { type: Boolean },
+    controls: { type: Boolean },
+    poster: { type: String },
+    preload: { type: String },
+    crossOrigin: { type: String, attribute: 'crossorigin' },
+    playsInline: { type: Boolean, attribute: 'playsinline' },
+    messages: { attribute: false },
+    status: { type: String, reflect: true },
+    error: { attribute: false, state: true },
+  };
+
+  /** Manifest URL. */
+  declare src: string;
+  declare autoplay: boolean;
+  /** The `muted` attribute: whether playback starts muted. Use `muted` for the current state. */
+  declare defaultMuted: boolean;
+  declare loop: boolean;
+  declare controls: boolean;
+  declare poster: string;
+  declare preload: string;
+  declare crossOrigin: string | null;
+  declare playsInline: boolean;
+  /** Texts shown by the element (partial; English by default). */
+  declare messages: Partial<SecureVideoMessages>;
+  /** Read-only: where loading `src` stands. */
+  declare status: LoadStatus;
+  /** Read-only: why loading or playback failed, or null. */
+  declare error: PlaybackError | MediaError | null;
+
+  readonly #video: HTMLVideoElement = document.createElement('video');
+  #session: StreamingSession | undefined;
+  #run: AbortController | undefined;
+  /** The latest run (or teardown), settled once everything it started is released. */
+  #running: Promise<void> = Promise.resolve();
+
+  constructor() {
+    super();
+    this.src = '';
+    this.autoplay = false;
+    this.defaultMuted = false;
+    this.loop = false;
+    this.controls = false;
+    this.poster = '';
+    this.preload = 'auto';
+    this.crossOrigin = null;
+    this.playsInline = false;
+    this.messages = {};
+    this.status = LoadStatus.EMPTY;
+    this.error = null;
+    this.#video.setAttribute('part', 'video');
+    for (const type of MEDIA_EVENTS) this.#video.addEventListener(type, this.#forward);
+    this.#video.addEventListener('error', this.#onVideoError);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Re-inserted after a removal: the removal tore the session down, so load again.
+    if (this.hasUpdated && this.src && !this.#run) this.#load();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    void this.#teardown();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const v = this.#video;
+    if (changed.has('autoplay')) v.autoplay = this.autoplay;
+    if (changed.has('defaultMuted')) v.defaultMuted = v.muted = this.defaultMuted;
+    if (changed.has('loop')) v.loop = this.loop;
+    if (changed.has('controls')) v.controls = this.controls;
+    if (changed.has('poster')) v.poster = this.poster;
+    if (changed.has('preload')) v.preload = this.preload as HTMLMediaElement['preload'];
+    if (changed.has('crossOrigin')) v.crossOrigin = this.crossOrigin;
+    if (changed.has('playsInline')) v.playsInline = this.playsInline;
+    // Started here rather than in updated(): #load sets status synchronously, which then renders in
+    // this same update instead of scheduling another.
+    if (changed.has('src')) this.#load();
+  }
+
+  protected override render() {
+    const text = { ...defaultMessages, ...this.messages };
+    const failed = this.status === LoadStatus.ERROR;
+    return html`${this.#video}
+      <div part="overlay error" class="overlay" role="alert" ?hidden=${!failed}>
+        ${failed ? html`<slot name="error">${text.loadFailed}</slot>` : nothing}
+      </div>`;
+  }
+
+  // --- HTMLMediaElement API, forwarded to the inner video ------------------------------------------
+
+  play(): Promise<void> {
+    return this.#video.play();
+  }
+  pause(): void {
+    this.#video.pause();
+  }
+  /** Reloads the current src from the start, like HTMLMediaElement#load. */
+  load(): void {
+    this.#load();
+  }
+  canPlayType(type: string): CanPlayTypeResult {
+    return this.#video.canPlayType(type);
+  }
+  get currentTime(): number {
+    return this.#video.currentTime;
+  }
+  set currentTime(t: number) {
+    this.#video.currentTime = t;
+  }
+  get duration(): number {
+    return this.#video.duration;
+  }
+  get paused(): boolean {
+    return this.#video.paused;
+  }
+  get ended(): boolean {
+    return this.#video.ended;
+  }
+  get seeking(): boolean {
+    return this.#video.seeking;
+  }
+  get muted(): boolean {
+    return this.#video.muted;
+  }
+  set muted(m: boolean) {
+    this.#video.muted = m;
+  }
+  get volume(): number {
+    return this.#video.volume;
+  }
+  set volume(v: number) {
+    this.#video.volume = v;
+  }
+  get playbackRate(): number {
+    return this.#video.playbackRate;
+  }
+  set playbackRate(r: number) {
+    this.#video.playbackRate = r;
+  }
+  get defaultPlaybackRate(): number {
+    return this.#video.defaultPlaybackRate;
+  }
+  set defaultPlaybackRate(r: number) {
+    this.#video.defaultPlaybackRate = r;
+  }
+  get readyState(): number {
+    return this.#video.readyState;
+  }
+  get networkState(): number {
+    return this.#video.networkState;
+  }
+  get buffered(): TimeRanges {
+    return this.#video.buffered;
+  }
+  get seekable(): TimeRanges {
+    return this.#video.seekable;
+  }
+  get played(): TimeRanges {
+    return this.#video.played;
+  }
+  get currentSrc(): string {
+    return this.src;
+  }
+  get textTracks(): TextTrackList {
+    return this.#video.textTracks;
+  }
+  get videoWidth(): number {
+    return this.#video.videoWidth;
+  }
+  get videoHeight(): number {
+    return this.#video.videoHeight;
+  }
+  /** The inner <video>, for APIs not forwarded here (e.g. requestPictureInPicture, captureStream). */
+  get media(): HTMLVideoElement {
+    return this.#video;
+  }
+
+  // --- loading --------------------------------------------------------------------------------------
+
+  #load(): void {
+    // Every run waits until the previous one has fully let go of the video: shaka's destroy() is
+    // asynchronous and would otherwise detach the new session from the shared <video>.
+    const released = this.#teardown();
+    this.error = null;
+    if (!this.src) {
+      this.#setStatus(LoadStatus.EMPTY);
+      return;
+    }
+    const run = new AbortController();
+    this.#run = run;
+    this.#setStatus(LoadStatus.LOADING);
+    const src = new URL(this.src, document.baseURI).href;
+    this.#running = (async () => {
+      await released;
+      try {
+        const session = await StreamingSession.start({
+          media: this.#video,
+          src,
+          signal: run.signal,
+          onError: (e) => {
+            if (this.#run === run) this.#fail(e);
+          },
+        });
+        // A superseded run's session was destroyed by its abort; never apply it.
+        if (run.signal.aborted) return;
+        this.#session = session;
+        this.#setStatus(LoadStatus.LOADED);
+      } catch (e) {
+        if (!run.signal.aborted) this.#fail(PlaybackError.from(e));
+      }
+    })();
+  }
+
+  #fail(error: PlaybackError | MediaError): void {
+    this.error = error;
+    this.#setStatus(LoadStatus.ERROR);
+    this.dispatchEvent(new Event('error'));
+  }
+
+  #setStatus(status: LoadStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.dispatchEvent(new Event('statuschange'));
+  }
+
+  /** Aborts the current run; resolves once its session (loading or loaded) is released. Never rejects. */
+  #teardown(): Promise<void> {
+    this.#run?.abort();
+    this.#run = undefined;
+    const released = Promise.all([this.#running, this.#session?.destroy()]).then(() => undefined);
+    this.#session = undefined;
+    this.#running = released;
+    return released;
+  }
+
+  #forward = (event: Event): void => {
+    this.dispatchEvent(cloneMediaEvent(event));
+  };
+
+  #onVideoError = (): void => {
+    // A decode or source error of the inner video while a session is live (shaka usually reports it
+    // first; whichever comes first wins, the second finds status already 'error').
+    if (this.status !== LoadStatus.ERROR && this.#video.error && this.#run) this.#fail(this.#video.error);
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'secure-video': SecureVideo;
+  }
+}

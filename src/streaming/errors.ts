@@ -1,0 +1,57 @@
+import { isShakaError } from './shaka-types.js';
+
+/**
+ * Numeric codes of playback (non-DRM) failures, compatible with MediaError's codes so that control UIs
+ * that read `media.error.code` (e.g. media-chrome) understand them.
+ */
+export const PlaybackErrorCode = {
+  /** The load was aborted (superseded by another src, or the element went away). */
+  ABORTED: 1,
+  /** A manifest or segment could not be fetched (HTTP error, network down, timeout). data: HTTP status if any. */
+  NETWORK: 2,
+  /** The media could not be decoded or appended. */
+  DECODE: 3,
+  /** The manifest could not be parsed, or nothing in it is playable in this browser. */
+  SRC_NOT_SUPPORTED: 4,
+} as const;
+export type PlaybackErrorCode = (typeof PlaybackErrorCode)[keyof typeof PlaybackErrorCode];
+
+/** A playback failure: what a page would see in `element.error` and in the 'error' event. */
+export class PlaybackError extends Error {
+  override readonly name = 'PlaybackError';
+  constructor(
+    readonly code: PlaybackErrorCode,
+    message: string,
+    /** shaka-player's numeric error code, when the failure came from shaka (see shaka.util.Error.Code). */
+    readonly shakaCode?: number,
+  ) {
+    super(message);
+  }
+
+  static from(e: unknown): PlaybackError {
+    if (e instanceof PlaybackError) return e;
+    if (isShakaError(e)) {
+      // shaka.util.Error.Category: 1 NETWORK, 2 TEXT, 3 MEDIA, 4 MANIFEST, 5 STREAMING, 6 DRM, 7 PLAYER, 8 CAST, 9 STORAGE
+      const code =
+        e.category === 1
+          ? PlaybackErrorCode.NETWORK
+          : e.category === 3
+            ? PlaybackErrorCode.DECODE
+            : e.category === 7 && e.code === 7000
+              ? PlaybackErrorCode.ABORTED
+              : PlaybackErrorCode.SRC_NOT_SUPPORTED;
+      return new PlaybackError(code, describeShakaError(e), e.code);
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    return new PlaybackError(PlaybackErrorCode.SRC_NOT_SUPPORTED, message);
+  }
+}
+
+function describeShakaError(e: { category: number; code: number; data: unknown[] }): string {
+  // 1001 BAD_HTTP_STATUS: data = [uri, status, ...]; 1002 HTTP_ERROR; 1003 TIMEOUT.
+  if (e.code === 1001) return `The server answered HTTP ${String(e.data[1])} for ${String(e.data[0])}`;
+  if (e.code === 1002) return `The request for ${String(e.data[0])} failed (network error)`;
+  if (e.code === 1003) return `The request for ${String(e.data[0])} timed out`;
+  if (e.code === 7000) return 'The load was interrupted by another load or by teardown';
+  return `shaka-player error ${e.code} (category ${e.category})`;
+}
