@@ -1,0 +1,782 @@
+/**
+ * The EME controller: a Lit ReactiveController that owns the MediaKeys and every MediaKeySession of one media element,
+ * with the platform's CDM or the bundled Clear Key CDM behind the same code (W3C EME).
+ *
+ * Init data arrives from the media element's 'encrypted' event (native path) or from the streaming layer
+ * ({@link EmeController.handleInitData}: pssh / default_KID found in manifests and init segments). Each run (one
+ * source) has its own AbortController: `reset()` (src change) and `hostDisconnected()` abort it, close its sessions,
+ * and every await below is followed by a check, so a superseded run never applies a license.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { fromHex, toHex } from '../mp4/bytes.js';
+import { toBase64url } from './base64url.js';
+import type { BundledCdm } from './bundled-cdm.js';
+import { defaultBundledCdm } from './bundled-cdm.js';
+import {
+  CLEAR_KEY,
+  inlineLicense,
+  kidHexOf,
+  kidsOfMessage,
+  licenseRequest,
+  parseClearKeys,
+  releaseAcknowledgement,
+  takeExpiration,
+} from './clear-key.js';
+import { describeReason, DrmError, DrmErrorCode, isAbort } from './errors.js';
+import { DrmEvent } from './events.js';
+import type { DrmEventMap, KeyStatusesDetail } from './events.js';
+import { initDataKey, kidsOfInitData } from './init-data.js';
+import { aggregateStatuses, deriveState, DrmState, isRestricted, isUsable } from './key-status.js';
+import type { KeyStatus } from './key-status.js';
+import { candidates, noKeySystemError } from './key-system-config.js';
+import type { CdmKind, ClearKeyOptions, DrmConfig, RequestAccess, Trial } from './key-system-config.js';
+import { fetchLicense } from './license-client.js';
+
+export interface EmeControllerOptions {
+  /** Where the {@link DrmEventMap} events are dispatched. Default: the host, when it is an EventTarget. */
+  target?: EventTarget;
+  /** The media element whose 'encrypted' events start sessions, and that gets native MediaKeys. Default none. */
+  media?: HTMLMediaElement | null;
+  /** The bundled Clear Key CDM. Default: src/cdm. */
+  bundledCdm?: BundledCdm;
+  /**
+   * The platform's requestMediaKeySystemAccess. Default: `navigator.requestMediaKeySystemAccess` (absent where the
+   * platform has no EME, e.g. WebKitGTK).
+   */
+  requestNativeAccess?: RequestAccess | null;
+}
+
+/** The key system a run got. */
+interface Setup {
+  keySystem: string;
+  cdm: CdmKind;
+  mediaKeys: MediaKeys;
+  options: ClearKeyOptions;
+  sessionType: MediaKeySessionType;
+  /** Parsed inline keys (Clear Key `clearKeys`), null when a server answers. */
+  clearKeys: Map<string, Uint8Array> | null;
+}
+
+interface SessionRecord {
+  session: MediaKeySession;
+  type: MediaKeySessionType;
+  /** What opened it, to recreate it after 'hardware-context-reset'; absent for loaded persistent sessions. */
+  initDataType?: string;
+  initData?: Uint8Array;
+  /** KID hex -> status, from the session's keyStatuses. */
+  statuses: Map<string, KeyStatus>;
+  /** KIDs (base64url) of the last license request, for Clear Key renewals. */
+  kids: string[];
+  /** Expiration the license carried (Clear Key extension), ms since the epoch. */
+  licenseExpiration: number;
+  expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The license expired by its own expiration: every key counts as 'expired' until a renewal lands. */
+  expired: boolean;
+  renewing: boolean;
+  releasing: boolean;
+  closed: boolean;
+  unlisten: () => void;
+}
+
+class Run {
+  readonly abort = new AbortController();
+  readonly sessions = new Set<SessionRecord>();
+  /** Init data already handled (type + bytes), filled synchronously: the same init data twice opens one session. */
+  readonly seen = new Set<string>();
+  /** KIDs (hex) a session of this run was opened for. */
+  readonly coveredKids = new Set<string>();
+  setupPromise: Promise<Setup> | null = null;
+  setup: Setup | null = null;
+  busy = 0;
+  constructor(readonly config: DrmConfig | null) {}
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function viewOf(source: BufferSource): Uint8Array {
+  return source instanceof ArrayBuffer
+    ? new Uint8Array(source)
+    : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+}
+
+function aborted(signal: AbortSignal): never {
+  throw signal.reason ?? new DOMException('superseded', 'AbortError');
+}
+
+/** Resolves when `signal` aborts (never rejects), to race long waits against teardown. */
+function whenAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+export class EmeController implements ReactiveController {
+  readonly #host: ReactiveControllerHost;
+  readonly #target: EventTarget;
+  readonly #bundled: BundledCdm;
+  readonly #requestNative: RequestAccess | null;
+  #media: HTMLMediaElement | null = null;
+  #connected = false;
+  #config: DrmConfig | null = null;
+  #run: Run = new Run(null);
+  #state: DrmState = DrmState.NONE;
+  #error: DrmError | null = null;
+  #statuses: ReadonlyMap<string, KeyStatus> = new Map();
+  #statusesKey = '';
+  readonly #tasks = new Set<Promise<unknown>>();
+  /** setMediaKeys calls, one after the other (a detach of an old run must not land after the new run's attach). */
+  #mediaKeysChain: Promise<unknown> = Promise.resolve();
+
+  constructor(host: ReactiveControllerHost, options: EmeControllerOptions = {}) {
+    this.#host = host;
+    const target = options.target ?? (host instanceof EventTarget ? host : undefined);
+    if (!target) throw new TypeError('EmeController needs an EventTarget: pass options.target');
+    this.#target = target;
+    this.#bundled = options.bundledCdm ?? defaultBundledCdm;
+    const platform = globalThis.navigator?.requestMediaKeySystemAccess?.bind(globalThis.navigator);
+    this.#requestNative = options.requestNativeAccess === undefined ? (platform ?? null) : options.requestNativeAccess;
+    this.#media = options.media ?? null;
+    host.addController(this);
+  }
+
+  // ---- public state -------------------------------------------------------------------------------------------
+
+  /** The DRM configuration (the element's `drm` property). A new value takes effect at the next run (`reset()`). */
+  get config(): DrmConfig | null {
+    return this.#config;
+  }
+  set config(value: DrmConfig | null) {
+    this.#config = value;
+    // Nothing started yet: the current run may as well use it.
+    const run = this.#run;
+    if (!run.setupPromise && run.sessions.size === 0) this.#run = new Run(value);
+  }
+
+  /** The element-level DRM state. */
+  get state(): DrmState {
+    return this.#state;
+  }
+
+  /** The fatal error of this run, if any. */
+  get error(): DrmError | null {
+    return this.#error;
+  }
+
+  /** Which CDM this run uses: null until a key system is chosen. */
+  get cdm(): CdmKind | null {
+    return this.#run.setup?.cdm ?? null;
+  }
+
+  /** The chosen key system, null until chosen. */
+  get keySystem(): string | null {
+    return this.#run.setup?.keySystem ?? null;
+  }
+
+  /** The MediaKeys of this run, null until chosen. */
+  get mediaKeys(): MediaKeys | null {
+    return this.#run.setup?.mediaKeys ?? null;
+  }
+
+  /** Aggregated key statuses (KID hex -> status) across this run's sessions. */
+  get keyStatuses(): ReadonlyMap<string, KeyStatus> {
+    return this.#statuses;
+  }
+
+  /** Earliest expiration (ms since the epoch) across sessions: the CDM's or the license's. NaN when none. */
+  get expiration(): number {
+    let earliest = NaN;
+    for (const rec of this.#run.sessions) {
+      for (const t of [rec.session.expiration, rec.licenseExpiration]) {
+        if (Number.isFinite(t) && !(t >= earliest)) earliest = t;
+      }
+    }
+    return earliest;
+  }
+
+  /** Session IDs of the open sessions (persistent-license IDs are what `loadSession` takes back). */
+  get sessionIds(): string[] {
+    return [...this.#run.sessions].map((r) => r.session.sessionId).filter(Boolean);
+  }
+
+  /** The media element; setting it moves the 'encrypted' listener and the native MediaKeys. */
+  get media(): HTMLMediaElement | null {
+    return this.#media;
+  }
+  set media(media: HTMLMediaElement | null) {
+    if (media === this.#media) return;
+    this.#unlistenMedia();
+    this.#media = media;
+    if (this.#connected) this.#listenMedia();
+    const setup = this.#run.setup;
+    if (media && setup?.cdm === 'native') this.#track(this.#attachMediaKeys(this.#run, setup.mediaKeys));
+  }
+
+  // ---- Lit lifecycle ------------------------------------------------------------------------------------------
+
+  hostConnected(): void {
+    this.#connected = true;
+    this.#listenMedia();
+  }
+
+  hostDisconnected(): void {
+    this.#connected = false;
+    this.#unlistenMedia();
+    void this.reset();
+  }
+
+  // ---- entry points -------------------------------------------------------------------------------------------
+
+  /**
+   * Starts a session for init data found by the streaming layer (manifest pssh, init segment pssh, or 'keyids' built
+   * from tenc's default_KID) or by the media element. The same init data twice, or init data whose KIDs a session of
+   * this run already covers, is ignored: decided synchronously, so two SourceBuffers announcing it open one session.
+   * Resolves once the session's request is generated (or skipped); failures are reported through 'drmerror' and
+   * `state`, never thrown.
+   */
+  handleInitData(initDataType: string, initData: Uint8Array): Promise<void> {
+    const run = this.#run;
+    const key = initDataKey(initDataType, initData);
+    if (run.seen.has(key)) return Promise.resolve();
+    run.seen.add(key);
+    const kids = kidsOfInitData(initDataType, initData);
+    if (kids && kids.every((k) => run.coveredKids.has(k))) return Promise.resolve();
+    for (const k of kids ?? []) run.coveredKids.add(k);
+    // Copied: the caller may reuse its buffer, and a recreated session needs these bytes later.
+    return this.#track(this.#openSession(run, initDataType, initData.slice()));
+  }
+
+  /**
+   * Chooses the key system and creates the MediaKeys for this run if not done yet (the streaming layer calls it on
+   * the bundled path to get the key store before init data arrives). Resolves null when it failed (see `error`) or the
+   * run was superseded.
+   */
+  async ensureMediaKeys(): Promise<MediaKeys | null> {
+    const run = this.#run;
+    try {
+      return (await this.#ensureSetup(run)).mediaKeys;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The bundled CDM's key store of this run's MediaKeys (decryption before MSE), undefined on the native path. */
+  keyStore(): ReturnType<BundledCdm['keyStoreOf']> {
+    const setup = this.#run.setup;
+    return setup?.cdm === 'bundled' ? this.#bundled.keyStoreOf(setup.mediaKeys) : undefined;
+  }
+
+  /**
+   * Loads a stored persistent-license session (EME 6.x MediaKeySession.load). Resolves false when no such session is
+   * stored; other failures are SESSION_LOAD_FAILED (reported, and rejected).
+   */
+  async loadSession(sessionId: string): Promise<boolean> {
+    const run = this.#run;
+    const task = this.#loadSession(run, sessionId);
+    this.#track(task);
+    return !!(await task);
+  }
+
+  /**
+   * Removes a persistent-license session (EME MediaKeySession.remove): loads it when it is not open, lets the CDM
+   * send its 'license-release' message through the license client, and resolves once the acknowledgement closed it.
+   */
+  async removeSession(sessionId: string): Promise<void> {
+    const run = this.#run;
+    const task = this.#removeSession(run, sessionId);
+    this.#track(task);
+    await task;
+  }
+
+  /**
+   * Tears this run down (a src change): aborts in-flight license requests and renewals, closes every session, drops
+   * the native MediaKeys from the media element, and starts a fresh run with the current config. Resolves when the
+   * sessions are closed.
+   */
+  async reset(): Promise<void> {
+    const old = this.#run;
+    this.#run = new Run(this.#config);
+    old.abort.abort(new DOMException('The EME run was reset', 'AbortError'));
+    this.#error = null;
+    const closes: Promise<unknown>[] = [];
+    for (const rec of old.sessions) closes.push(this.#dispose(rec, true));
+    old.sessions.clear();
+    const setup = old.setup;
+    const media = this.#media;
+    if (setup?.cdm === 'native' && media && media.mediaKeys === setup.mediaKeys) {
+      closes.push(this.#setMediaKeys(media, null).catch(() => {}));
+    }
+    this.#refresh(this.#run);
+    await Promise.allSettled(closes);
+    // Bundled path: decryptions still waiting for a key of the old run reject now instead of hanging.
+    if (setup?.cdm === 'bundled') this.#bundled.keyStoreOf(setup.mediaKeys)?.close();
+  }
+
+  /** Resolves when every task of every run (sessions opening, license exchanges, renewals) has settled. */
+  async idle(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+
+  // ---- key system and MediaKeys -------------------------------------------------------------------------------
+
+  #ensureSetup(run: Run): Promise<Setup> {
+    run.setupPromise ??= this.#setup(run);
+    return run.setupPromise;
+  }
+
+  async #setup(run: Run): Promise<Setup> {
+    run.busy++;
+    this.#refresh(run);
+    try {
+      const config = run.config;
+      if (!config)
+        throw new DrmError(DrmErrorCode.INVALID_CONFIG, 'Encrypted content but no drm config', { field: 'drm' });
+      const tried: Trial[] = [];
+      for (const c of candidates(config, this.#requestNative !== null)) {
+        const request: RequestAccess =
+          c.cdm === 'native' ? this.#requestNative! : (ks, cfgs) => this.#bundled.requestClearKeyAccess(ks, cfgs);
+        let step = 'requestMediaKeySystemAccess';
+        try {
+          const clearKeys = c.options.clearKeys ? parseClearKeys(c.options.clearKeys) : null;
+          const access = await request(c.keySystem, [c.configuration]);
+          if (run.signal.aborted) aborted(run.signal);
+          step = 'createMediaKeys';
+          const mediaKeys = await access.createMediaKeys();
+          if (run.signal.aborted) aborted(run.signal);
+          if (c.options.serverCertificate !== undefined) {
+            step = 'setServerCertificate';
+            await mediaKeys.setServerCertificate(await this.#certificate(c.options.serverCertificate, run.signal));
+            if (run.signal.aborted) aborted(run.signal);
+          }
+          const setup: Setup = {
+            keySystem: c.keySystem,
+            cdm: c.cdm,
+            mediaKeys,
+            options: c.options,
+            sessionType: c.sessionType,
+            clearKeys,
+          };
+          if (c.cdm === 'native' && this.#media) {
+            step = 'setMediaKeys';
+            await this.#attachMediaKeys(run, mediaKeys);
+          }
+          run.setup = setup;
+          return setup;
+        } catch (error) {
+          if (isAbort(error, run.signal)) throw error;
+          if (error instanceof DrmError) throw error;
+          tried.push({ keySystem: c.keySystem, cdm: c.cdm, reason: `${step}: ${describeReason(error)}` });
+        }
+      }
+      throw noKeySystemError(tried, config);
+    } catch (error) {
+      if (!isAbort(error, run.signal)) this.#fail(run, error);
+      throw error;
+    } finally {
+      run.busy--;
+      this.#refresh(run);
+    }
+  }
+
+  async #certificate(source: string | BufferSource, signal: AbortSignal): Promise<BufferSource> {
+    if (typeof source !== 'string') return source;
+    const response = await fetch(source, { signal, cache: 'no-store' });
+    if (!response.ok) throw new DOMException(`server certificate: HTTP ${response.status}`, 'NetworkError');
+    return response.arrayBuffer();
+  }
+
+  #setMediaKeys(media: HTMLMediaElement, mediaKeys: MediaKeys | null): Promise<void> {
+    const next = this.#mediaKeysChain.then(() => media.setMediaKeys(mediaKeys));
+    this.#mediaKeysChain = next.catch(() => {});
+    return next;
+  }
+
+  async #attachMediaKeys(run: Run, mediaKeys: MediaKeys): Promise<void> {
+    const media = this.#media;
+    if (!media || media.mediaKeys === mediaKeys) return;
+    try {
+      await this.#setMediaKeys(media, mediaKeys);
+    } catch (error) {
+      if (run.signal.aborted) return;
+      throw new DrmError(DrmErrorCode.MEDIA_KEYS_FAILED, `setMediaKeys failed: ${describeReason(error)}`, {
+        keySystem: run.setup?.keySystem ?? '',
+        cdm: 'native',
+        step: 'setMediaKeys',
+        reason: describeReason(error),
+      });
+    }
+  }
+
+  // ---- sessions -----------------------------------------------------------------------------------------------
+
+  async #openSession(run: Run, initDataType: string, initData: Uint8Array): Promise<void> {
+    let setup: Setup;
+    try {
+      setup = await this.#ensureSetup(run);
+    } catch {
+      return; // reported by #setup
+    }
+    if (run.signal.aborted) return;
+    let rec: SessionRecord | undefined;
+    try {
+      rec = this.#adopt(run, setup.mediaKeys.createSession(setup.sessionType), setup.sessionType);
+      rec.initDataType = initDataType;
+      rec.initData = initData;
+      this.#refresh(run);
+      await rec.session.generateRequest(initDataType, initData as Uint8Array<ArrayBuffer>);
+    } catch (error) {
+      if (run.signal.aborted) return;
+      if (rec) {
+        run.sessions.delete(rec);
+        void this.#dispose(rec, true);
+      }
+      this.#fail(
+        run,
+        new DrmError(DrmErrorCode.INIT_DATA_REJECTED, `The CDM rejected ${initDataType} init data`, {
+          initDataType,
+          reason: describeReason(error),
+        }),
+      );
+    }
+  }
+
+  async #loadSession(run: Run, sessionId: string): Promise<SessionRecord | null> {
+    const setup = await this.#ensureSetup(run);
+    if (run.signal.aborted) aborted(run.signal);
+    const open = [...run.sessions].find((r) => r.session.sessionId === sessionId);
+    if (open) return open;
+    let rec: SessionRecord | undefined;
+    try {
+      rec = this.#adopt(run, setup.mediaKeys.createSession('persistent-license'), 'persistent-license');
+      const found = await rec.session.load(sessionId);
+      if (run.signal.aborted) aborted(run.signal);
+      if (!found) {
+        run.sessions.delete(rec);
+        void this.#dispose(rec, true);
+        this.#refresh(run);
+        return null;
+      }
+      // A loaded session has its keys already; derive its KIDs for renewals from its statuses.
+      rec.kids = [...rec.statuses.keys()].map((hex) => toBase64url(fromHex(hex)));
+      this.#refresh(run);
+      return rec;
+    } catch (error) {
+      if (isAbort(error, run.signal)) throw error;
+      if (rec) {
+        run.sessions.delete(rec);
+        void this.#dispose(rec, true);
+      }
+      const failure = new DrmError(DrmErrorCode.SESSION_LOAD_FAILED, `Loading session ${sessionId} failed`, {
+        sessionId,
+        reason: describeReason(error),
+      });
+      this.#fail(run, failure);
+      throw failure;
+    }
+  }
+
+  async #removeSession(run: Run, sessionId: string): Promise<void> {
+    const rec = await this.#loadSession(run, sessionId);
+    if (!rec) {
+      const failure = new DrmError(DrmErrorCode.SESSION_REMOVE_FAILED, `No stored session ${sessionId}`, {
+        sessionId,
+        reason: 'not found',
+      });
+      this.#fail(run, failure);
+      throw failure;
+    }
+    rec.releasing = true;
+    try {
+      await rec.session.remove();
+    } catch (error) {
+      if (run.signal.aborted) aborted(run.signal);
+      const failure = new DrmError(DrmErrorCode.SESSION_REMOVE_FAILED, `Removing session ${sessionId} failed`, {
+        sessionId,
+        reason: describeReason(error),
+      });
+      this.#fail(run, failure);
+      throw failure;
+    }
+    // The 'license-release' message is answered by #answer; its acknowledgement closes the session.
+    await Promise.race([rec.session.closed, whenAborted(run.signal)]);
+    if (run.signal.aborted) aborted(run.signal);
+  }
+
+  /** Starts listening to a new session; paired with #dispose. */
+  #adopt(run: Run, session: MediaKeySession, type: MediaKeySessionType): SessionRecord {
+    const onMessage = (event: Event) => {
+      const e = event as MediaKeyMessageEvent;
+      this.#track(this.#answer(run, rec, e.messageType, new Uint8Array(e.message)));
+    };
+    const onStatuses = () => this.#onKeyStatuses(run, rec);
+    session.addEventListener('message', onMessage);
+    session.addEventListener('keystatuseschange', onStatuses);
+    const rec: SessionRecord = {
+      session,
+      type,
+      statuses: new Map(),
+      kids: [],
+      licenseExpiration: NaN,
+      expiryTimer: undefined,
+      expired: false,
+      renewing: false,
+      releasing: false,
+      closed: false,
+      unlisten: () => {
+        session.removeEventListener('message', onMessage);
+        session.removeEventListener('keystatuseschange', onStatuses);
+      },
+    };
+    run.sessions.add(rec);
+    session.closed.then(
+      (reason) => this.#onClosed(run, rec, reason),
+      () => this.#onClosed(run, rec, undefined),
+    );
+    return rec;
+  }
+
+  /** Stops listening, and closes the session when asked (teardown); never rejects. */
+  async #dispose(rec: SessionRecord, close: boolean): Promise<void> {
+    const wasClosed = rec.closed;
+    rec.closed = true;
+    clearTimeout(rec.expiryTimer);
+    rec.unlisten();
+    // close() on a session that never generated a request or was closed already may reject: nothing to do then.
+    if (close && !wasClosed) await rec.session.close().catch(() => {});
+  }
+
+  #onClosed(run: Run, rec: SessionRecord, reason: MediaKeySessionClosedReason | undefined): void {
+    if (rec.closed) return; // closed by us
+    void this.#dispose(rec, false);
+    run.sessions.delete(rec);
+    if (run.signal.aborted || run !== this.#run) return;
+    if (reason === 'internal-error') {
+      this.#fail(
+        run,
+        new DrmError(DrmErrorCode.SESSION_INTERNAL_ERROR, 'A session closed with an internal error', {
+          sessionId: rec.session.sessionId,
+        }),
+      );
+    } else if ((reason === 'hardware-context-reset' || reason === 'resource-evicted') && rec.initData) {
+      // EME 5.1.x MediaKeySessionClosedReason: the keys are gone through no fault of the license; start over.
+      this.#track(this.#openSession(run, rec.initDataType ?? 'cenc', rec.initData));
+    }
+    this.#refresh(run);
+  }
+
+  #onKeyStatuses(run: Run, rec: SessionRecord): void {
+    if (rec.closed || run.signal.aborted) return;
+    const statuses = new Map<string, KeyStatus>();
+    rec.session.keyStatuses.forEach((status, kid) => statuses.set(toHex(viewOf(kid)), status as KeyStatus));
+    rec.statuses = statuses;
+    if ([...statuses.values()].includes('expired')) this.#renew(run, rec);
+    this.#refresh(run);
+  }
+
+  // ---- license exchange ---------------------------------------------------------------------------------------
+
+  async #answer(
+    run: Run,
+    rec: SessionRecord,
+    messageType: MediaKeyMessageType,
+    message: Uint8Array,
+    wrapError: (error: unknown) => unknown = (error) => error,
+  ): Promise<void> {
+    const setup = run.setup;
+    if (!setup || rec.closed || run.signal.aborted) return;
+    run.busy++;
+    this.#refresh(run);
+    try {
+      const isClearKey = setup.keySystem === CLEAR_KEY;
+      const kids = isClearKey ? kidsOfMessage(message) : null;
+      if (kids && messageType !== 'license-release') rec.kids = kids;
+      const sessionId = rec.session.sessionId;
+      const base = { keySystem: setup.keySystem, messageType, sessionId };
+      let response: Uint8Array;
+      let url: string | null = null;
+      let status: number | null = null;
+      let attempts = 1;
+      if (setup.clearKeys && kids && messageType !== 'individualization-request') {
+        this.#emit(DrmEvent.LICENSE_REQUEST, { ...base, url: null, attempt: 1 });
+        response =
+          messageType === 'license-release'
+            ? releaseAcknowledgement(kids)
+            : inlineLicense(kids, setup.clearKeys, rec.type);
+      } else {
+        url =
+          (messageType === 'individualization-request' ? setup.options.individualizationUrl : undefined) ??
+          setup.options.licenseUrl ??
+          null;
+        if (!url) {
+          throw new DrmError(DrmErrorCode.NO_LICENSE_SOURCE, `No licenseUrl for ${setup.keySystem} ${messageType}`, {
+            keySystem: setup.keySystem,
+            messageType,
+          });
+        }
+        const result = await fetchLicense(
+          { url, keySystem: setup.keySystem, messageType, sessionId, body: message, headers: setup.options.headers },
+          run.config?.license,
+          run.signal,
+          { onAttempt: (r) => this.#emit(DrmEvent.LICENSE_REQUEST, { ...base, url: r.url, attempt: r.attempt }) },
+        );
+        if (run.signal.aborted || rec.closed) return;
+        response = result.data;
+        url = result.url;
+        status = result.status;
+        attempts = result.attempts;
+      }
+      let expiration = NaN;
+      if (isClearKey && messageType !== 'license-release') {
+        const taken = takeExpiration(response);
+        response = taken.license;
+        expiration = taken.expiration ?? NaN;
+      }
+      this.#emit(DrmEvent.LICENSE_RESPONSE, { ...base, url, status, attempts, expiration });
+      try {
+        await rec.session.update(response as Uint8Array<ArrayBuffer>);
+      } catch (error) {
+        if (run.signal.aborted || rec.closed) return;
+        throw new DrmError(DrmErrorCode.LICENSE_REJECTED, `The CDM rejected the ${messageType} answer`, {
+          messageType,
+          sessionId: rec.session.sessionId,
+          reason: describeReason(error),
+        });
+      }
+      if (run.signal.aborted || rec.closed) return;
+      if (messageType !== 'license-release') {
+        rec.licenseExpiration = expiration;
+        rec.expired = false;
+        this.#scheduleExpiry(run, rec);
+      }
+    } catch (error) {
+      if (isAbort(error, run.signal)) return;
+      this.#fail(run, wrapError(error));
+    } finally {
+      run.busy--;
+      this.#refresh(run);
+    }
+  }
+
+  /** Enforces a license's own expiration (the Clear Key extension): its keys count as expired from then on. */
+  #scheduleExpiry(run: Run, rec: SessionRecord): void {
+    clearTimeout(rec.expiryTimer);
+    rec.expiryTimer = undefined;
+    if (!Number.isFinite(rec.licenseExpiration)) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, rec.licenseExpiration - Date.now()));
+    rec.expiryTimer = setTimeout(() => {
+      if (rec.closed || run.signal.aborted) return;
+      rec.expired = true;
+      this.#refresh(run);
+      this.#renew(run, rec);
+    }, delay);
+  }
+
+  /**
+   * 'expired' keys: renew where the system allows. Clear Key CDMs never send 'license-renewal' themselves, so the
+   * controller sends a 9.1.3 request for the session's KIDs and updates the same session with the answer; other
+   * systems send their own renewal messages, which #answer handles like any message.
+   */
+  #renew(run: Run, rec: SessionRecord): void {
+    const setup = run.setup;
+    if (!setup || setup.keySystem !== CLEAR_KEY || rec.renewing || rec.releasing || rec.kids.length === 0) return;
+    rec.renewing = true;
+    const renewal = this.#answer(run, rec, 'license-renewal', licenseRequest(rec.kids, rec.type), (cause) =>
+      cause instanceof DrmError && cause.code === DrmErrorCode.RENEWAL_FAILED
+        ? cause
+        : new DrmError(
+            DrmErrorCode.RENEWAL_FAILED,
+            'Renewing an expired license failed',
+            { sessionId: rec.session.sessionId, kids: rec.kids.map(kidHexOf) },
+            { cause },
+          ),
+    ).finally(() => {
+      rec.renewing = false;
+    });
+    this.#track(renewal);
+  }
+
+  // ---- state and events ---------------------------------------------------------------------------------------
+
+  #fail(run: Run, error: unknown): void {
+    if (run !== this.#run || run.signal.aborted) return;
+    const drmError =
+      error instanceof DrmError
+        ? error
+        : new DrmError(DrmErrorCode.MEDIA_KEYS_FAILED, describeReason(error), {
+            keySystem: run.setup?.keySystem ?? '',
+            step: 'unexpected',
+            reason: describeReason(error),
+          });
+    this.#error = drmError;
+    this.#emit(DrmEvent.ERROR, { error: drmError });
+    this.#refresh(run);
+  }
+
+  /** Recomputes statuses and state for the current run, dispatching events and asking the host to render on change. */
+  #refresh(run: Run): void {
+    if (run !== this.#run) return;
+    const perSession = [...run.sessions].map((rec) =>
+      rec.expired ? new Map([...rec.statuses.keys()].map((kid) => [kid, 'expired' as KeyStatus])) : rec.statuses,
+    );
+    const statuses = aggregateStatuses(perSession);
+    const statusesKey = JSON.stringify([...statuses].sort());
+    let changed = false;
+    if (statusesKey !== this.#statusesKey) {
+      this.#statusesKey = statusesKey;
+      this.#statuses = statuses;
+      const detail: KeyStatusesDetail = {
+        statuses,
+        usable: [...statuses].filter(([, s]) => isUsable(s)).map(([k]) => k),
+        restricted: [...statuses].filter(([, s]) => isRestricted(s)).map(([k]) => k),
+        expired: [...statuses].filter(([, s]) => s === 'expired').map(([k]) => k),
+        expiration: this.expiration,
+      };
+      this.#emit(DrmEvent.KEY_STATUSES_CHANGE, detail);
+      changed = true;
+    }
+    const waitingSessions = [...run.sessions].filter((r) => r.statuses.size === 0 && !r.releasing).length;
+    const state = deriveState({ statuses, failed: this.#error !== null, busy: run.busy > 0, waitingSessions });
+    if (state !== this.#state) {
+      const previous = this.#state;
+      this.#state = state;
+      this.#emit(DrmEvent.STATE_CHANGE, { state, previous });
+      changed = true;
+    }
+    if (changed) this.#host.requestUpdate();
+  }
+
+  #emit<K extends keyof DrmEventMap>(type: K, detail: DrmEventMap[K]['detail']): void {
+    this.#target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  /** Remembers a task until it settles, for `idle()`. */
+  #track<T>(task: Promise<T>): Promise<T> {
+    const settled = task.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tasks.add(settled);
+    void settled.then(() => this.#tasks.delete(settled));
+    return task;
+  }
+
+  // ---- media element ------------------------------------------------------------------------------------------
+
+  readonly #onEncrypted = (event: Event): void => {
+    // EME 7.1 "encrypted": initData is null when the media data is not CORS-same-origin; nothing to do then.
+    const e = event as MediaEncryptedEvent;
+    if (!e.initData) return;
+    void this.handleInitData(e.initDataType, new Uint8Array(e.initData));
+  };
+
+  #listenMedia(): void {
+    this.#media?.addEventListener('encrypted', this.#onEncrypted);
+  }
+
+  #unlistenMedia(): void {
+    this.#media?.removeEventListener('encrypted', this.#onEncrypted);
+  }
+}
