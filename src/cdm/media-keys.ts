@@ -2,7 +2,7 @@
  * MediaKeys for Clear Key (EME 6): creates sessions, answers setServerCertificate() and getStatusForPolicy(), and
  * owns the ClearKeyStore the decryption layer reads keys from (keyStoreOf()).
  */
-import { rejectDom, rejectType, domError } from './errors.js';
+import { rejectType, domError } from './errors.js';
 import { viewOf } from './bytes.js';
 import { ClearKeyStore } from './key-store.js';
 import { closeSession, createClearKeySession, type ClearKeyMediaKeySession } from './session.js';
@@ -62,18 +62,19 @@ export class ClearKeyMediaKeys implements MediaKeys {
   }
 
   /**
-   * EME 6.4 getStatusForPolicy(): a policy with no minHdcpVersion is a TypeError; one the HDCP Version Registry does
-   * not list is a NotSupportedError. Clear Key has no output protection to fail, so any valid policy is 'usable'.
+   * EME 6.4 getStatusForPolicy(): a policy with no present member is a TypeError, and so is a minHdcpVersion outside
+   * the HDCP Version Registry (WebIDL enum HDCPVersion). Clear Key has no output protection to fail, so every valid
+   * policy is 'usable'.
    */
   getStatusForPolicy(policy?: MediaKeysPolicy): Promise<MediaKeyStatus> {
     if (policy !== undefined && policy !== null && typeof policy !== 'object') {
       return rejectType('policy is not a MediaKeysPolicy dictionary');
     }
     const version = policy?.minHdcpVersion;
-    if (version === undefined) return rejectType('The policy has no minHdcpVersion');
-    if (!HDCP_VERSIONS.includes(String(version))) {
-      return rejectDom('NotSupportedError', `Unknown HDCP version '${String(version)}'`);
+    if (version !== undefined && !HDCP_VERSIONS.includes(String(version))) {
+      return rejectType(`'${String(version)}' is not an HDCPVersion`);
     }
+    if (version === undefined) return rejectType('The policy has no minHdcpVersion');
     return new Promise((resolve) => queueTask(() => resolve('usable')));
   }
 }
