@@ -28,6 +28,8 @@ export function readAuxInfo(r: ByteReader, ivSize: number, withSubsamples: boole
   if (count * 6 > r.remaining) {
     throw new Mp4ParseError(Mp4ErrorCode.TRUNCATED, `subsample_count ${count} exceeds the data`, r.path, { count });
   }
+  // No entries: the whole sample is protected, as if there were no map (what Chromium's and Firefox's CDMs do).
+  if (count === 0) return { iv, subsamples: undefined };
   const subsamples: Subsample[] = [];
   for (let i = 0; i < count; i++) subsamples.push({ clearBytes: r.u16(), protectedBytes: r.u32() });
   return { iv, subsamples };
