@@ -70,7 +70,9 @@ export function testKeys(): Promise<TestKeys> {
   return keysPromise;
 }
 
-export function hex(h: string): Uint8Array {
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+export function hex(h: string): Bytes {
   return new Uint8Array(h.match(/../g)!.map((b) => parseInt(b, 16)));
 }
 
@@ -86,7 +88,7 @@ export function b64url(bytes: Uint8Array | string): string {
     .replace(/=+$/, '');
 }
 
-export function json(value: unknown): Uint8Array {
+export function json(value: unknown): Bytes {
   return new TextEncoder().encode(JSON.stringify(value));
 }
 
@@ -95,20 +97,20 @@ export function decodeJson(buffer: ArrayBuffer): any {
 }
 
 /** 'keyids' init data (EME keyids format) for KIDs given in hex. */
-export function keyIdsInitData(...kidsHex: string[]): Uint8Array {
+export function keyIdsInitData(...kidsHex: string[]): Bytes {
   return json({ kids: kidsHex.map(b64url) });
 }
 
 export const CLEAR_KEY_SYSTEM_ID_HEX = '1077efecc0b24d02ace33c1e52e2fb4b';
 
 /** A pssh box (ISO/IEC 23001-7 8.1): version 1 lists KIDs, version 0 does not. */
-export function pssh(systemIdHex: string, kidsHex: string[], version: 0 | 1 = 1, data = new Uint8Array(0)): Uint8Array {
+export function pssh(systemIdHex: string, kidsHex: string[], version: 0 | 1 = 1, data = new Uint8Array(0)): Bytes {
   const parts: Uint8Array[] = [hex(systemIdHex)];
   if (version === 1) {
     parts.push(u32(kidsHex.length), ...kidsHex.map(hex));
   }
   parts.push(u32(data.length), data);
-  return fullBox('pssh', version, 0, ...parts);
+  return new Uint8Array(fullBox('pssh', version, 0, ...parts));
 }
 
 function u32(n: number): Uint8Array {
@@ -118,7 +120,7 @@ function u32(n: number): Uint8Array {
 }
 
 /** A Clear Key license (EME 9.1.4 JWK Set) for the given KIDs, keys from keys.json. */
-export function license(keys: TestKeys, kidsHex: string[], type?: MediaKeySessionType): Uint8Array {
+export function license(keys: TestKeys, kidsHex: string[], type?: MediaKeySessionType): Bytes {
   return json({
     keys: kidsHex.map((kid) => ({ kty: 'oct', kid: b64url(kid), k: b64url(keys.keys[kid]!) })),
     ...(type ? { type } : {}),
