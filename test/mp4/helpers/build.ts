@@ -72,7 +72,7 @@ export function buildInit(spec: InitSpec): Uint8Array {
         u16(24),
         u16(0xffff),
       )
-    : concat(zeros(6), u16(1), zeros(8), u16(2), u16(16), zeros(4), u32(48000 << 16));
+    : concat(zeros(6), u16(1), zeros(8), u16(2), u16(16), zeros(4), u32(48000 * 65536));
   const config = video
     ? box('avcC', Uint8Array.of(1, 0x42, 0xc0, 0x1e, 0xff, 0xe0, 0x00))
     : fullBox('esds', 0, 0, u8(3), u8(0));
