@@ -1,7 +1,14 @@
 import { LitElement, html, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { StreamingSession } from '../streaming/streaming-session.js';
+import type { DrmHooks } from '../streaming/segment-filter.js';
 import { PlaybackError } from '../streaming/errors.js';
+import { EmeController } from '../eme/eme-controller.js';
+import { DrmError, DrmErrorCode } from '../eme/errors.js';
+import { keyIdsInitData } from '../eme/init-data.js';
+import { DrmState } from '../eme/key-status.js';
+import type { KeyStatus } from '../eme/key-status.js';
+import type { CdmKind, DrmConfig, Fallback } from '../eme/key-system-config.js';
 import { MEDIA_EVENTS, cloneMediaEvent } from './media-events.js';
 import { defaultMessages } from './messages.js';
 import type { SecureVideoMessages } from './messages.js';
@@ -66,6 +73,10 @@ export class SecureVideo extends LitElement {
     preload: { type: String },
     crossOrigin: { type: String, attribute: 'crossorigin' },
     playsInline: { type: Boolean, attribute: 'playsinline' },
+    drm: { attribute: false },
+    licenseUrl: { type: String, attribute: 'license-url' },
+    keySystem: { type: String, attribute: 'key-system' },
+    fallback: { type: String },
     messages: { attribute: false },
     status: { type: String, reflect: true },
     error: { attribute: false, state: true },
@@ -82,6 +93,17 @@ export class SecureVideo extends LitElement {
   declare preload: string;
   declare crossOrigin: string | null;
   declare playsInline: boolean;
+  /**
+   * DRM configuration: key systems (license URLs, inline Clear Key keys, headers...), native/bundled
+   * fallback, license request options. See the README's DRM section. Takes effect at the next load.
+   */
+  declare drm: DrmConfig | null;
+  /** Shorthand for `drm.keySystems[keySystem].licenseUrl` when `drm` does not set one. */
+  declare licenseUrl: string;
+  /** The key system `license-url` applies to. Default 'org.w3.clearkey'. */
+  declare keySystem: string;
+  /** Native or bundled Clear Key (auto | always | never), when `drm.fallback` does not say. Default 'auto'. */
+  declare fallback: Fallback | '';
   /** Texts shown by the element (partial; English by default). */
   declare messages: Partial<SecureVideoMessages>;
   /** Read-only: where loading `src` stands. */
@@ -90,6 +112,7 @@ export class SecureVideo extends LitElement {
   declare error: PlaybackError | MediaError | null;
 
   readonly #video: HTMLVideoElement = document.createElement('video');
+  readonly #eme: EmeController = new EmeController(this, { media: this.#video });
   #session: StreamingSession | undefined;
   #run: AbortController | undefined;
   /** The latest run (or teardown), settled once everything it started is released. */
@@ -106,12 +129,25 @@ export class SecureVideo extends LitElement {
     this.preload = 'auto';
     this.crossOrigin = null;
     this.playsInline = false;
+    this.drm = null;
+    this.licenseUrl = '';
+    this.keySystem = 'org.w3.clearkey';
+    this.fallback = '';
     this.messages = {};
     this.status = LoadStatus.EMPTY;
     this.error = null;
     this.#video.setAttribute('part', 'video');
     for (const type of MEDIA_EVENTS) this.#video.addEventListener(type, this.#forward);
     this.#video.addEventListener('error', this.#onVideoError);
+  }
+
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const root = super.createRenderRoot();
+    // 'encrypted' is taken in the capture phase at our shadow root, before any listener on the video
+    // runs: the EME controller answers it, and shaka's DrmEngine (which, owning no MediaKeys, would
+    // call it error 6010) never sees it. Then it is re-dispatched from the host like other media events.
+    root.addEventListener('encrypted', this.#onEncrypted, { capture: true });
+    return root;
   }
 
   override connectedCallback(): void {
@@ -137,7 +173,13 @@ export class SecureVideo extends LitElement {
     if (changed.has('playsInline')) v.playsInline = this.playsInline;
     // Started here rather than in updated(): #load sets status synchronously, which then renders in
     // this same update instead of scheduling another.
+    if (changed.has('drm') || changed.has('licenseUrl') || changed.has('keySystem') || changed.has('fallback')) {
+      this.#eme.config = this.#drmConfig();
+      // A new DRM configuration applies to a fresh load, as a new src would.
+      if (!changed.has('src') && this.hasUpdated && this.src) changed.set('src', this.src);
+    }
     if (changed.has('src')) this.#load();
+    this.setAttribute('drm-state', this.#eme.state);
   }
 
   protected override render() {
@@ -238,6 +280,25 @@ export class SecureVideo extends LitElement {
     return this.#video;
   }
 
+  // --- DRM state ----------------------------------------------------------------------------------------
+
+  /** Read-only, reflected as `drm-state`: none | pending | usable | expired | output-restricted | error. */
+  get drmState(): DrmState {
+    return this.#eme.state;
+  }
+  /** Read-only: which CDM decrypts: 'native' (the browser's), 'bundled' (ours), or null (none yet). */
+  get cdm(): CdmKind | null {
+    return this.#eme.cdm;
+  }
+  /** Read-only: the status of every key (KID hex -> status), across sessions. */
+  get keyStatuses(): ReadonlyMap<string, KeyStatus> {
+    return this.#eme.keyStatuses;
+  }
+  /** Read-only: the DRM failure ({ category, code, message, ... }), or null. Never carries key material. */
+  get drmError(): DrmError | null {
+    return this.#eme.error;
+  }
+
   // --- loading --------------------------------------------------------------------------------------
 
   #load(): void {
@@ -260,6 +321,7 @@ export class SecureVideo extends LitElement {
           media: this.#video,
           src,
           signal: run.signal,
+          drm: this.#drmHooks(run.signal),
           onError: (e) => {
             if (this.#run === run) this.#fail(e);
           },
@@ -290,11 +352,58 @@ export class SecureVideo extends LitElement {
   #teardown(): Promise<void> {
     this.#run?.abort();
     this.#run = undefined;
-    const released = Promise.all([this.#running, this.#session?.destroy()]).then(() => undefined);
+    // Closes every MediaKeySession, aborts license requests; a late license of this run is never applied.
+    const drmReset = this.#eme.reset().catch(() => undefined);
+    const released = Promise.all([this.#running, this.#session?.destroy(), drmReset]).then(() => undefined);
     this.#session = undefined;
     this.#running = released;
     return released;
   }
+
+  /** The effective DRM configuration: the `drm` property, completed by the attributes. */
+  #drmConfig(): DrmConfig | null {
+    const keySystem = this.keySystem || 'org.w3.clearkey';
+    if (!this.drm && !this.licenseUrl && !this.fallback) return null;
+    const base: DrmConfig = this.drm ?? { keySystems: {} };
+    const keySystems = { ...base.keySystems };
+    if (this.licenseUrl) {
+      const current = keySystems[keySystem];
+      if (!current?.licenseUrl) keySystems[keySystem] = { ...current, licenseUrl: this.licenseUrl };
+    }
+    if (!Object.keys(keySystems).length) keySystems['org.w3.clearkey'] = {};
+    const fallback = base.fallback ?? (this.fallback || undefined);
+    return { ...base, keySystems, ...(fallback ? { fallback } : {}) };
+  }
+
+  /** Connects the streaming layer to the EME controller for one run. */
+  #drmHooks(signal: AbortSignal): DrmHooks {
+    const eme = this.#eme;
+    return {
+      onInitData: (type, data) => {
+        if (!signal.aborted) void eme.handleInitData(type, data);
+      },
+      onKeyIds: (kids) => {
+        if (!signal.aborted) void eme.handleInitData('keyids', keyIdsInitData(kids));
+      },
+      decryption: async () => {
+        const mediaKeys = await eme.ensureMediaKeys();
+        if (!mediaKeys) {
+          throw eme.error ?? new DrmError(DrmErrorCode.NO_KEY_SYSTEM, 'No key system could decrypt this content');
+        }
+        return eme.keyStore() ?? null;
+      },
+      onWaitingForKey: () => {
+        if (!signal.aborted) this.dispatchEvent(new Event('waitingforkey'));
+      },
+    };
+  }
+
+  #onEncrypted = (event: Event): void => {
+    event.stopPropagation();
+    const e = event as MediaEncryptedEvent;
+    if (e.initData && this.#run) void this.#eme.handleInitData(e.initDataType, new Uint8Array(e.initData));
+    this.dispatchEvent(cloneMediaEvent(event));
+  };
 
   #forward = (event: Event): void => {
     this.dispatchEvent(cloneMediaEvent(event));

@@ -24,13 +24,21 @@ export class PlaybackError extends Error {
     message: string,
     /** shaka-player's numeric error code, when the failure came from shaka (see shaka.util.Error.Code). */
     readonly shakaCode?: number,
+    /** The typed error underneath (an Mp4ParseError, CryptoError, DrmError...), when there is one. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 
   static from(e: unknown): PlaybackError {
     if (e instanceof PlaybackError) return e;
     if (isShakaError(e)) {
+      // 1006 REQUEST_FILTER_ERROR / 1007 RESPONSE_FILTER_ERROR: data[0] is what our segment filter threw
+      // (malformed segment, failed decryption, no key system): surface that rather than shaka's wrapper.
+      const inner = e.data[0];
+      if ((e.code === 1006 || e.code === 1007) && inner instanceof Error) {
+        return new PlaybackError(PlaybackErrorCode.DECODE, inner.message, e.code, { cause: inner });
+      }
       // shaka.util.Error.Category: 1 NETWORK, 2 TEXT, 3 MEDIA, 4 MANIFEST, 5 STREAMING, 6 DRM, 7 PLAYER, 8 CAST, 9 STORAGE
       const code =
         e.category === 1

@@ -50,6 +50,7 @@ export interface ShakaPlayer extends EventTarget {
   unload(initializeMediaSource?: boolean): Promise<void>;
   destroy(): Promise<void>;
   configure(config: Record<string, unknown>): boolean;
+  getConfiguration(): unknown;
   getNetworkingEngine(): ShakaNetworkingEngine | null;
   getMediaElement(): HTMLMediaElement | null;
   getVariantTracks(): Array<{ id: number; active: boolean; bandwidth: number }>;

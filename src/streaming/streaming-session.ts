@@ -1,6 +1,8 @@
 import { loadShaka } from './shaka-loader.js';
 import { PlaybackError, PlaybackErrorCode } from './errors.js';
 import type { ShakaError, ShakaPlayer } from './shaka-types.js';
+import { SegmentFilter } from './segment-filter.js';
+import type { DrmHooks } from './segment-filter.js';
 
 export interface StreamingSessionOptions {
   /** The media element shaka attaches its MediaSource to. */
@@ -11,6 +13,8 @@ export interface StreamingSessionOptions {
   signal: AbortSignal;
   /** Called once for a fatal error after load (a failed load rejects `start` instead). */
   onError: (error: PlaybackError) => void;
+  /** Where init data goes and where keys come from; without it, encrypted content is left to shaka. */
+  drm?: DrmHooks;
 }
 
 /**
@@ -45,6 +49,36 @@ export class StreamingSession {
     }
     const player = new shaka.Player();
     const session = new StreamingSession(player, options);
+    if (options.drm) {
+      // The EME controller owns EME: shaka ignores the manifest's DRM info and never touches MediaKeys
+      // (the element keeps the 'encrypted' event from shaka's DrmEngine too). Init data and, on the
+      // bundled path, clear bytes come from the segment filter.
+      // With ignoreDrmInfo alone, shaka's DASH parser still invents a drmInfo for every non-Clear-Key
+      // system of `dash.keySystemsByURI` and then fails to get one (6001, or 6020 without EME). Configure
+      // merges maps rather than replacing them, so every entry is pointed at Clear Key, which that code
+      // path skips: shaka's DrmEngine is left with nothing to do.
+      const byUri = (player.getConfiguration() as { manifest: { dash: { keySystemsByURI: Record<string, string> } } })
+        .manifest.dash.keySystemsByURI;
+      player.configure({
+        manifest: {
+          ignoreDrmInfo: true,
+          dash: { keySystemsByURI: Object.fromEntries(Object.keys(byUri).map((uri) => [uri, 'org.w3.clearkey'])) },
+        },
+        mediaSource: { insertFakeEncryptionInInit: false },
+      });
+      const { RequestType, AdvancedRequestType } = shaka.net.NetworkingEngine;
+      const filter = new SegmentFilter(
+        options.drm,
+        {
+          MANIFEST: RequestType['MANIFEST']!,
+          SEGMENT: RequestType['SEGMENT']!,
+          INIT_SEGMENT: AdvancedRequestType['INIT_SEGMENT']!,
+          MEDIA_SEGMENT: AdvancedRequestType['MEDIA_SEGMENT']!,
+        },
+        signal,
+      );
+      player.getNetworkingEngine()?.registerResponseFilter(filter.filter);
+    }
     const onAbort = () => void session.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
     try {

@@ -1,0 +1,82 @@
+import { fromHex } from '../mp4/bytes.js';
+
+/** Init data a manifest announces, before any segment arrives. */
+export interface ManifestInitData {
+  /** Clear Key / any pssh boxes (base64-decoded), each usable as 'cenc' init data. */
+  pssh: Uint8Array[];
+  /** Default KIDs, usable as 'keyids' init data where no pssh is given. */
+  kids: Uint8Array[];
+}
+
+const CENC_NS = 'urn:mpeg:cenc:2013';
+const CLEAR_KEY_PSSH_KEYFORMAT = 'urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b';
+
+function decodeBase64(text: string): Uint8Array | undefined {
+  try {
+    return Uint8Array.from(atob(text.trim()), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined; // a malformed value announces nothing; the init segment is the next source
+  }
+}
+
+function kidFromUuid(uuid: string): Uint8Array | undefined {
+  const hex = uuid.replace(/-/g, '').replace(/^0x/i, '');
+  return /^[0-9a-f]{32}$/i.test(hex) ? fromHex(hex.toLowerCase()) : undefined;
+}
+
+function pushUnique(list: Uint8Array[], item: Uint8Array | undefined): void {
+  if (!item) return;
+  if (!list.some((x) => x.length === item.length && x.every((b, i) => b === item[i]))) list.push(item);
+}
+
+/**
+ * DASH: cenc:pssh and cenc:default_KID of every ContentProtection (ISO/IEC 23009-1 5.8.4.1, and the
+ * 'urn:mpeg:cenc:2013' namespace of ISO/IEC 23001-7 11.2). A manifest that is not XML announces nothing.
+ */
+export function dashInitData(text: string): ManifestInitData {
+  const found: ManifestInitData = { pssh: [], kids: [] };
+  const doc = new DOMParser().parseFromString(text, 'application/xml');
+  if (doc.getElementsByTagName('parsererror').length) return found;
+  for (const cp of Array.from(doc.getElementsByTagName('ContentProtection'))) {
+    const kid = cp.getAttributeNS(CENC_NS, 'default_KID') ?? cp.getAttribute('cenc:default_KID');
+    if (kid) pushUnique(found.kids, kidFromUuid(kid));
+    for (const p of Array.from(cp.getElementsByTagNameNS(CENC_NS, 'pssh'))) {
+      pushUnique(found.pssh, decodeBase64(p.textContent ?? ''));
+    }
+  }
+  return found;
+}
+
+function hlsAttributes(line: string): Map<string, string> {
+  const attrs = new Map<string, string>();
+  const re = /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) attrs.set(m[1]!, m[2]!.replace(/^"|"$/g, ''));
+  return attrs;
+}
+
+/**
+ * HLS: EXT-X-KEY and EXT-X-SESSION-KEY tags (RFC 8216bis 4.4.4.4, 4.4.6.5) with the Clear Key pssh
+ * KEYFORMAT carry a pssh box in a data: URI, and KEYID the default KID.
+ */
+export function hlsInitData(text: string): ManifestInitData {
+  const found: ManifestInitData = { pssh: [], kids: [] };
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.startsWith('#EXT-X-KEY:') && !line.startsWith('#EXT-X-SESSION-KEY:')) continue;
+    const attrs = hlsAttributes(line.slice(line.indexOf(':') + 1));
+    if (attrs.get('METHOD') === 'NONE') continue;
+    const keyId = attrs.get('KEYID');
+    if (keyId) pushUnique(found.kids, kidFromUuid(keyId));
+    const uri = attrs.get('URI') ?? '';
+    if (attrs.get('KEYFORMAT') === CLEAR_KEY_PSSH_KEYFORMAT && uri.startsWith('data:')) {
+      const comma = uri.indexOf(',');
+      if (comma > 0 && uri.slice(0, comma).endsWith(';base64'))
+        pushUnique(found.pssh, decodeBase64(uri.slice(comma + 1)));
+    }
+  }
+  return found;
+}
+
+/** Picks the parser by content: HLS playlists start with #EXTM3U, anything else is tried as an MPD. */
+export function manifestInitData(text: string): ManifestInitData {
+  return text.trimStart().startsWith('#EXTM3U') ? hlsInitData(text) : dashInitData(text);
+}
