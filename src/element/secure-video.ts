@@ -6,7 +6,7 @@ import { PlaybackError } from '../streaming/errors.js';
 import { EmeController } from '../eme/eme-controller.js';
 import { DrmError, DrmErrorCode } from '../eme/errors.js';
 import { keyIdsInitData } from '../eme/init-data.js';
-import { DrmState } from '../eme/key-status.js';
+import type { DrmState } from '../eme/key-status.js';
 import type { KeyStatus } from '../eme/key-status.js';
 import type { CdmKind, DrmConfig, Fallback } from '../eme/key-system-config.js';
 import { MEDIA_EVENTS, cloneMediaEvent } from './media-events.js';
