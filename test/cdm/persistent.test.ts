@@ -1,0 +1,240 @@
+/**
+ * persistent-license sessions: bundled CDM only (native Clear Key has none in these browsers, see access.test.ts).
+ * Every test deletes the records it made.
+ */
+import { expect } from '@open-wc/testing';
+import { CdmError, CdmErrorCode, keyStoreOf, requestClearKeyAccess } from '../../src/cdm/index.js';
+import { SESSION_DB_NAME, SESSION_STORE_NAME, deleteSession, readSession } from '../../src/cdm/session-store.js';
+import {
+  BASIC_CONFIG,
+  KEY_SYSTEM,
+  Recorder,
+  b64url,
+  decodeJson,
+  hex,
+  json,
+  keyIdsInitData,
+  license,
+  next,
+  settle,
+  statuses,
+  testKeys,
+  type TestKeys,
+} from './conformance.js';
+
+const PERSISTENT_CONFIG: MediaKeySystemConfiguration = {
+  ...BASIC_CONFIG,
+  sessionTypes: ['temporary', 'persistent-license'],
+};
+
+/** A fresh MediaKeys from a fresh access: what a reloaded page would build. */
+async function freshMediaKeys(): Promise<MediaKeys> {
+  return (await requestClearKeyAccess(KEY_SYSTEM, [PERSISTENT_CONFIG])).createMediaKeys();
+}
+
+/** Writes a raw record into the CDM's database, as a damaged or foreign record would sit there. */
+async function putRawRecord(record: unknown): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(SESSION_DB_NAME);
+    req.onupgradeneeded = () => req.result.createObjectStore(SESSION_STORE_NAME, { keyPath: 'sessionId' });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const tx = db.transaction(SESSION_STORE_NAME, 'readwrite');
+    tx.objectStore(SESSION_STORE_NAME).put(record);
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+}
+
+describe('cdm (bundled): persistent-license sessions', () => {
+  let keys: TestKeys;
+  let VIDEO: string;
+  let AUDIO: string;
+  const created: string[] = [];
+
+  before(async () => {
+    keys = await testKeys();
+    VIDEO = keys.names.video;
+    AUDIO = keys.names.audio;
+  });
+
+  afterEach(async () => {
+    for (const id of created.splice(0)) await deleteSession(id);
+  });
+
+  /** A stored persistent-license session holding `kids`, closed again; returns its ID. */
+  async function storedSession(kids: string[]): Promise<string> {
+    const mediaKeys = await freshMediaKeys();
+    const session = mediaKeys.createSession('persistent-license');
+    const message = next<MediaKeyMessageEvent>(session, 'message');
+    await session.generateRequest('keyids', keyIdsInitData(...kids));
+    created.push(session.sessionId);
+    expect(decodeJson((await message).message)).to.deep.equal({ kids: kids.map(b64url), type: 'persistent-license' });
+    const change = next(session, 'keystatuseschange');
+    await session.update(license(keys, kids, 'persistent-license'));
+    await change;
+    await session.close();
+    return session.sessionId;
+  }
+
+  it('stores the license, and a fresh MediaKeys loads it with its keys usable', async () => {
+    const id = await storedSession([VIDEO, AUDIO]);
+    expect(id).to.match(/^\d+$/);
+    expect(Number(id)).to.be.below(2 ** 32);
+    const mediaKeys = await freshMediaKeys();
+    const session = mediaKeys.createSession('persistent-license');
+    const rec = new Recorder(session);
+    const change = next(session, 'keystatuseschange');
+    expect(await rec.track('load', session.load(id))).to.equal(true);
+    await change;
+    // load() step 8.9: the promise resolves in the task that queues 'keystatuseschange'.
+    expect(rec.log).to.deep.equal(['load:resolved', 'keystatuseschange:2']);
+    expect(session.sessionId).to.equal(id);
+    expect(statuses(session.keyStatuses)).to.deep.equal([`${VIDEO}=usable`, `${AUDIO}=usable`]);
+    expect(await keyStoreOf(mediaKeys)!.lookup(hex(VIDEO))).to.deep.equal(hex(keys.keys[VIDEO]!));
+    await session.close();
+  });
+
+  it("removes: keys stop decrypting, 'license-release' names them, the acknowledgement closes and forgets", async () => {
+    const id = await storedSession([VIDEO, AUDIO]);
+    const mediaKeys = await freshMediaKeys();
+    const store = keyStoreOf(mediaKeys)!;
+    const session = mediaKeys.createSession('persistent-license');
+    const loaded = next(session, 'keystatuseschange');
+    await session.load(id);
+    await loaded;
+    expect(store.lookup(hex(VIDEO))).to.not.equal(undefined);
+
+    const rec = new Recorder(session);
+    const message = next<MediaKeyMessageEvent>(session, 'message');
+    await rec.track('remove', session.remove());
+    const release = await message;
+    expect(store.lookup(hex(VIDEO))).to.equal(undefined);
+    expect(rec.log).to.deep.equal(['remove:resolved', 'keystatuseschange:0', 'message:license-release']);
+    expect(release.messageType).to.equal('license-release');
+    // EME 9.1.5 License Release Format.
+    expect(decodeJson(release.message)).to.deep.equal({ kids: [b64url(VIDEO), b64url(AUDIO)] });
+    expect((await readSession(id))!.released!.length).to.equal(2);
+
+    rec.log.length = 0;
+    const change = next(session, 'keystatuseschange');
+    // EME 9.1.6 License Release Acknowledgement Format: the released key IDs, in any order.
+    await rec.track('update', session.update(json({ kids: [b64url(AUDIO), b64url(VIDEO)] })));
+    await change;
+    expect(rec.log).to.deep.equal(['closed:release-acknowledged', 'update:resolved', 'keystatuseschange:0']);
+    expect(await session.closed).to.equal('release-acknowledged');
+    expect(await readSession(id)).to.equal(undefined);
+    expect(await (await freshMediaKeys()).createSession('persistent-license').load(id)).to.equal(false);
+  });
+
+  it("keeps an unacknowledged removal: a later load() shows the keys 'released' and remove() resends", async () => {
+    const id = await storedSession([VIDEO]);
+    const first = (await freshMediaKeys()).createSession('persistent-license');
+    await first.load(id);
+    const message = next(first, 'message');
+    await first.remove();
+    await message;
+    await first.close();
+
+    const mediaKeys = await freshMediaKeys();
+    const session = mediaKeys.createSession('persistent-license');
+    const change = next(session, 'keystatuseschange');
+    expect(await session.load(id)).to.equal(true);
+    await change;
+    expect(statuses(session.keyStatuses)).to.deep.equal([`${VIDEO}=released`]);
+    expect(keyStoreOf(mediaKeys)!.lookup(hex(VIDEO))).to.equal(undefined);
+    const again = next<MediaKeyMessageEvent>(session, 'message');
+    await session.remove();
+    expect(decodeJson((await again).message)).to.deep.equal({ kids: [b64url(VIDEO)] });
+    await session.update(json({ kids: [b64url(VIDEO)] }));
+    expect(await session.closed).to.equal('release-acknowledged');
+  });
+
+  it('rejects an acknowledgement before remove() or for other key IDs with TypeError', async () => {
+    const id = await storedSession([VIDEO]);
+    const session = (await freshMediaKeys()).createSession('persistent-license');
+    await session.load(id);
+    expect(await settle(session.update(json({ kids: [b64url(VIDEO)] })))).to.equal('rejected:TypeError');
+    const message = next(session, 'message');
+    await session.remove();
+    await message;
+    expect(await settle(session.update(json({ kids: [b64url(AUDIO)] })))).to.equal('rejected:TypeError');
+    expect(await settle(session.update(license(keys, [VIDEO], 'persistent-license')))).to.equal('rejected:TypeError');
+    expect(await readSession(id)).to.not.equal(undefined);
+    await session.close();
+  });
+
+  it('rejects a \'temporary\' license (no "type") for a persistent-license session (update step 6.7.2)', async () => {
+    const session = (await freshMediaKeys()).createSession('persistent-license');
+    await session.generateRequest('keyids', keyIdsInitData(VIDEO));
+    created.push(session.sessionId);
+    expect(await settle(session.update(license(keys, [VIDEO])))).to.equal('rejected:TypeError');
+    expect(await readSession(session.sessionId)).to.equal(undefined);
+    await session.close();
+  });
+
+  it('resolves false for an unknown session ID, leaving the session unusable', async () => {
+    const session = (await freshMediaKeys()).createSession('persistent-license');
+    expect(await session.load('4294967296')).to.equal(false);
+    expect(session.sessionId).to.equal('');
+    expect(await settle(session.update(license(keys, [VIDEO], 'persistent-license')))).to.equal(
+      'rejected:InvalidStateError',
+    );
+  });
+
+  it('rejects loading a session that is open elsewhere with QuotaExceededError (load step 8.3)', async () => {
+    const id = await storedSession([VIDEO]);
+    const open = (await freshMediaKeys()).createSession('persistent-license');
+    await open.load(id);
+    const second = (await freshMediaKeys()).createSession('persistent-license');
+    expect(await settle(second.load(id))).to.equal('rejected:QuotaExceededError');
+    await open.close();
+    const third = (await freshMediaKeys()).createSession('persistent-license');
+    expect(await third.load(id)).to.equal(true);
+    await third.close();
+  });
+
+  it('reports a corrupt record as CdmError CORRUPT_SESSION_RECORD, never a crash', async () => {
+    const damaged: unknown[] = [
+      {
+        sessionId: '91',
+        format: 1,
+        sessionType: 'persistent-license',
+        keys: [{ kid: b64url(VIDEO), k: 'AAAA' }],
+        released: null,
+      },
+      { sessionId: '92', format: 7, sessionType: 'persistent-license', keys: [], released: null },
+      { sessionId: '93', format: 1, sessionType: 'persistent-license', keys: 'nope', released: null },
+      { sessionId: '94' },
+    ];
+    for (const record of damaged) {
+      const id = (record as { sessionId: string }).sessionId;
+      created.push(id);
+      await putRawRecord(record);
+      const session = (await freshMediaKeys()).createSession('persistent-license');
+      let error: unknown;
+      try {
+        await session.load(id);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, id).to.be.instanceOf(CdmError);
+      expect((error as CdmError).code).to.equal(CdmErrorCode.CORRUPT_SESSION_RECORD);
+      expect((error as CdmError).data['sessionId']).to.equal(id);
+      expect((error as CdmError).message).to.not.include(keys.keys[VIDEO]!);
+    }
+  });
+
+  it('creates persistent-license sessions only when the configuration asked for them', async () => {
+    const temporaryOnly = await (await requestClearKeyAccess(KEY_SYSTEM, [BASIC_CONFIG])).createMediaKeys();
+    expect(() => temporaryOnly.createSession('persistent-license')).to.throw(DOMException);
+    const persistentOnly = await (
+      await requestClearKeyAccess(KEY_SYSTEM, [{ ...BASIC_CONFIG, sessionTypes: ['persistent-license'] }])
+    ).createMediaKeys();
+    // EME 6.2 step 1: the MediaKeys' supported session types are the configuration's.
+    expect(() => persistentOnly.createSession('temporary')).to.throw(DOMException);
+  });
+});
