@@ -75,7 +75,8 @@ export const SENC_DATA_OFFSET = 8 + 4 + 4;
 /** SampleAuxiliaryInformationSizesBox, ISO/IEC 14496-12 8.7.8 (aux_info_type omitted: it is the scheme's, 23001-7 7.1). */
 export function saiz(sizes: readonly number[]): Uint8Array {
   const first = sizes[0] ?? 0;
-  const uniform = sizes.every((s) => s === first);
+  // default_sample_info_size 0 means "sizes follow per sample", so a uniform size can only be the default when non-zero.
+  const uniform = first > 0 && sizes.every((s) => s === first);
   if (uniform) return fullBox('saiz', 0, 0, u8(first), u32(sizes.length));
   return fullBox('saiz', 0, 0, u8(0), u32(sizes.length), Uint8Array.from(sizes));
 }

@@ -2,7 +2,7 @@
 // gets encv/enca + sinf and an optional pssh; every media segment gets its samples encrypted, senc + saiz/saio, optional
 // seig sample groups and pssh, and every offset and size that moved (trun data_offset, sidx referenced_size) fixed.
 import { childBoxes, readBoxes, type Box } from '../../src/mp4/box.js';
-import { box, concat, i32, u32 } from '../../src/mp4/writer.js';
+import { box, concat, fullBox, i32, u32 } from '../../src/mp4/writer.js';
 import {
   clearKeyPssh,
   SENC_DATA_OFFSET,
@@ -33,6 +33,11 @@ export interface TrackProtection {
   layout: SubsampleLayout;
   /** KIDs listed in a Clear Key pssh in moov; null = no pssh in the init segment. */
   initPsshKids: Uint8Array[] | null;
+  /**
+   * Keep the clear sample entry as a second stsd entry (sample_description_index 2) after the encrypted one, for
+   * clear-lead fragments to select in tfhd (ISO/IEC 14496-12 8.8.7).
+   */
+  clearSampleEntry: boolean;
 }
 
 export interface SegmentProtection {
@@ -43,6 +48,8 @@ export interface SegmentProtection {
   seig: boolean;
   /** KIDs for a Clear Key pssh in this moof (key rotation); null = none. */
   psshKids: Uint8Array[] | null;
+  /** Written into tfhd as sample_description_index when set (2 = the clear entry kept for a clear lead). */
+  sampleDescriptionIndex?: number;
 }
 
 function ivSize(p: TrackProtection): number {
@@ -78,11 +85,14 @@ export function encryptInit(init: Uint8Array, p: TrackProtection): Uint8Array {
       if (b.type !== path[0]) return undefined;
       const rest = path.slice(1);
       if (b.type === 'stsd') {
-        return rebuild(b, 'stsd', 8, (entry) =>
+        const entries = readBoxes(b.payload.subarray(8), b.path);
+        const encrypted = entries.map((entry) =>
           rebuild(entry, entryType, sampleEntryPrefix(info.kind), () => undefined, [
             sinf(entry.type, p.scheme, tencFields),
           ]),
         );
+        const clear = p.clearSampleEntry ? entries.map(boxBytes) : [];
+        return fullBox('stsd', 0, 0, u32(encrypted.length + clear.length), ...encrypted, ...clear);
       }
       return rebuild(b, b.type, 0, down(rest));
     };
@@ -93,6 +103,20 @@ export function encryptInit(init: Uint8Array, p: TrackProtection): Uint8Array {
       return rebuild(b, 'moov', 0, down(['trak', 'mdia', 'minf', 'stbl', 'stsd']), pssh);
     }),
   );
+}
+
+const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x2;
+
+/** tfhd (ISO/IEC 14496-12 8.8.7) with sample_description_index set; it follows track_ID (base_data_offset is absent). */
+function tfhdWithDescriptionIndex(tfhd: Box, index: number): Uint8Array {
+  const p = tfhd.payload;
+  const flags = (p[1]! << 16) | (p[2]! << 8) | p[3]!;
+  if (flags & TFHD_SAMPLE_DESCRIPTION_INDEX) {
+    const payload = p.slice();
+    payload.set(u32(index), 8);
+    return box('tfhd', payload);
+  }
+  return fullBox('tfhd', p[0]!, flags | TFHD_SAMPLE_DESCRIPTION_INDEX, p.subarray(4, 8), u32(index), p.subarray(8));
 }
 
 /** A copy of trun's payload with data_offset (the i32 after version/flags and sample_count) set. */
@@ -163,12 +187,16 @@ export function encryptSegment(
 
   // Sizes do not depend on the offsets written into trun and saio, so lay out once with zeros, then fill them in.
   const build = (dataOffset: number, auxOffset: number): { moof: Uint8Array; sencAt: number } => {
-    const children: Uint8Array[] = trafChildren.map((c) =>
-      c.type === 'trun' ? trunWithDataOffset(c, dataOffset) : boxBytes(c),
-    );
+    const children: Uint8Array[] = trafChildren.map((c) => {
+      if (c.type === 'trun') return trunWithDataOffset(c, dataOffset);
+      if (c.type === 'tfhd' && s.sampleDescriptionIndex) return tfhdWithDescriptionIndex(c, s.sampleDescriptionIndex);
+      return boxBytes(c);
+    });
     children.push(...extra);
     let sencAt = -1;
-    if (aux.length) {
+    // With a constant IV and no subsamples (cbcs audio) every sample's auxiliary information is empty: there is
+    // nothing for senc/saiz/saio to carry (ISO/IEC 23001-7 7.1), so they are left out.
+    if (aux.some((a) => a.iv.length > 0 || a.subsamples !== null)) {
       sencAt =
         8 + mfhd.length + pssh.reduce((n, b) => n + b.length, 0) + 8 + children.reduce((n, b) => n + b.length, 0);
       children.push(senc(aux), saiz(aux.map((a) => auxInfoBytes(a).length)), saio(auxOffset));

@@ -76,8 +76,8 @@ export const FIXTURES: readonly FixtureSpec[] = [
   {
     name: 'cenc-iv16',
     purpose:
-      'cenc with 16-byte IVs whose low 32 bits sit 8 blocks below 2^32, so the block counter carries from bit 31 into ' +
-      'bit 32 inside every sample (a decryptor that counts in only 32 bits breaks); the low 64 bits never wrap.',
+      'cenc with 16-byte IVs whose low 8 bytes are not zero (bits 32-63 count samples), so a decryptor must use all ' +
+      '16 bytes as the initial counter block; no sample carries out of the low 32 bits of the counter.',
     scheme: 'cenc',
     ivSize: 16,
     pssh: true,
@@ -87,8 +87,8 @@ export const FIXTURES: readonly FixtureSpec[] = [
   {
     name: 'clear-lead',
     purpose:
-      'cenc where the first segment of each track is clear: the init is protected (encv/enca, tenc isProtected=1) and ' +
-      'the lead fragments put their samples in a traf-local seig group with isProtected=0 and no senc.',
+      'cenc where the first segment of each track is clear: the init has two sample entries, encv/enca (index 1, the ' +
+      'trex default) and the clear avc1/mp4a (index 2); the lead fragments select index 2 in tfhd and carry no senc.',
     scheme: 'cenc',
     ivSize: 8,
     pssh: true,
@@ -108,6 +108,13 @@ export const FIXTURES: readonly FixtureSpec[] = [
   },
 ];
 
+/**
+ * A clear lead is signalled by a clear sample entry, not by a 'seig' group with isProtected = 0: Firefox 153 rejects
+ * the latter ("Sample description entry indicates encryption, but sample encryption entry indicates sample is not
+ * encrypted"), while both Chromium and Firefox play fragments whose tfhd selects a clear entry (14496-12 8.8.7).
+ */
+const CLEAR_ENTRY_INDEX = 2;
+
 /** Video pattern for cens/cbcs (1:9, 23001-7 10.3/10.4 recommend it); other tracks whole-block 1:0 (9.7). */
 function patternFor(scheme: SchemeType, kind: 'video' | 'audio'): Pattern | null {
   if (scheme !== 'cens' && scheme !== 'cbcs') return null;
@@ -119,10 +126,10 @@ function ivsFor(spec: FixtureSpec, trackIndex: number): { ivs: IvSequence | null
   const t = BigInt(trackIndex);
   if (spec.ivSize === 8) return { ivs: new IvSequence(8, ((0x5ec0_0000n + t) << 32n) + 1n) };
   if (spec.ivSize === 16 && spec.scheme === 'cenc') {
-    // Each sample's counter starts 8 blocks below a multiple of 2^32; steps of 2^32 blocks keep the counter ranges of
-    // samples disjoint. The low 64 bits never wrap: native CDMs disagree on carrying into the high half (Chromium's
-    // BoringSSL counts in 128 bits, Firefox's Clear Key in 64), so a fixture must not depend on it.
-    return { ivs: new IvSequence(16, ((0x5ec1_0000n + t) << 96n) + (1n << 32n) - 8n, 1n << 32n) };
+    // Each sample's counter starts at a multiple of 2^32 (low 32 bits zero, bits 32-63 counting samples), so the low
+    // half of the IV matters but no sample carries out of the low 32 bits: Firefox's native Clear Key does not carry
+    // there (measured: a sample starting 8 blocks below 2^32 fails to decode in Firefox 153, plays in Chromium).
+    return { ivs: new IvSequence(16, ((0x5ec1_0000n + t) << 96n) + (1n << 32n), 1n << 32n) };
   }
   if (spec.ivSize === 16) return { ivs: new IvSequence(16, ((0x5ec2_0000n + t) << 96n) + 1n) };
   return { ivs: null, constantIv: new IvSequence(16, ((0x5ec3_0000n + t) << 96n) + 0x0102_0304_0506_0708n).next() };
@@ -136,6 +143,8 @@ export interface IndexSegment {
   kid: string | null;
   /** Whether this segment's moof carries a Clear Key pssh. */
   pssh: boolean;
+  /** The stsd entry the fragment uses: 1 = encv/enca, 2 = the clear entry a clear-lead init keeps. */
+  sampleDescriptionIndex: number;
   duration: number;
 }
 
@@ -212,6 +221,7 @@ export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: Key
       pattern: patternFor(spec.scheme, kind),
       layout: 'aligned',
       initPsshKids: spec.pssh ? initPsshKids.map(fromHex) : null,
+      clearSampleEntry: spec.clearLead,
     };
     files.set(track.initFile, encryptInit(track.init, protection));
 
@@ -222,11 +232,19 @@ export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: Key
       const sp: SegmentProtection = {
         kid: kid ? fromHex(kid) : null,
         key: kid ? keyOf(kid) : null,
-        seig: rotated || kid === null,
+        seig: rotated,
         psshKids: spec.pssh && startsKeyPeriod ? [fromHex(kid)] : null,
+        ...(kid === null ? { sampleDescriptionIndex: CLEAR_ENTRY_INDEX } : {}),
       };
       files.set(seg.file, encryptSegment(seg.bytes, track.info, protection, sp));
-      indexSegments.push({ file: seg.file, clear: seg.file, kid, pssh: sp.psshKids !== null, duration: seg.duration });
+      indexSegments.push({
+        file: seg.file,
+        clear: seg.file,
+        kid,
+        pssh: sp.psshKids !== null,
+        sampleDescriptionIndex: sp.sampleDescriptionIndex ?? 1,
+        duration: seg.duration,
+      });
     });
     tracks.push({
       id: track.id,
