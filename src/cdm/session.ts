@@ -15,6 +15,7 @@ import { attachKeySource, detachKeySource, keySourceChanged, type ClearKeyStore,
 import { licenseRelease, licenseRequest, parseResponse, type ClearKey } from './license.js';
 import { createMessageEvent } from './message-event.js';
 import { deleteSession, hasSession, readSession, writeSession } from './session-store.js';
+import { takeSessionLock } from './session-lock.js';
 import { queueTask } from './task-queue.js';
 
 /** What a session needs from the MediaKeys that created it. */
@@ -24,8 +25,17 @@ export interface SessionContext {
   sessionClosed(session: ClearKeyMediaKeySession): void;
 }
 
-/** Session IDs of this document's sessions that are not closed (load() step: QuotaExceededError on a duplicate). */
-const openSessionIds = new Map<string, ClearKeyMediaKeySession>();
+/**
+ * Session IDs of this document's sessions that are not closed (load() step 8.3: QuotaExceededError on a duplicate).
+ * Weak, so a session the page dropped without closing does not keep its MediaKeys alive from here.
+ */
+const openSessions = new Map<string, WeakRef<ClearKeyMediaKeySession>>();
+
+function isOpenHere(id: string): boolean {
+  const session = openSessions.get(id)?.deref();
+  if (!session) openSessions.delete(id);
+  return session !== undefined;
+}
 
 /** A sanitized session ID is at most this long (bundled IDs are decimal 32-bit numbers, EME 9.1.2). */
 const MAX_SESSION_ID_LENGTH = 512;
@@ -72,6 +82,8 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
   #keys = new Map<string, ClearKey>();
   /** persistent-license only: the record of license destruction (KIDs removed, release not yet acknowledged). */
   #released: Uint8Array[] | null = null;
+  /** Releases the session ID's Web Lock (persistent sessions, see session-lock.ts). */
+  #releaseLock: () => void = () => {};
   #onmessage: Handler<MediaKeyMessageEvent> = null;
   #onkeystatuseschange: Handler<Event> = null;
 
@@ -157,11 +169,15 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
     // 10. In parallel: validate and sanitize, extract key IDs (Clear Key 9.1.2), build the license request.
     return inParallel(async () => {
       const kids = extractKeyIds(type, data);
-      const sessionId = await this.#newSessionId();
+      const { id: sessionId, release } = await this.#newSessionId();
       const message = licenseRequest(kids, this.#type);
       // 10.10. Queued task.
       return () => {
-        if (this.#closingOrClosed) throw domError('InvalidStateError', 'The session was closed');
+        if (this.#closingOrClosed) {
+          release();
+          throw domError('InvalidStateError', 'The session was closed');
+        }
+        this.#releaseLock = release;
         this.#setSessionId(sessionId);
         this.#callable = true;
         this.#queueMessage('license-request', message);
@@ -181,12 +197,19 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
       // 8.1-8.2. Sanitize the session ID.
       if (id.length > MAX_SESSION_ID_LENGTH) throw new TypeError('sessionId is too long');
       // 8.3 (and again in the task, in case another load() raced this one).
-      if (openSessionIds.has(id)) throw domError('QuotaExceededError', `Session ${id} is already open`);
+      if (isOpenHere(id)) throw domError('QuotaExceededError', `Session ${id} is already open`);
       const stored = await readSession(id);
       if (!stored) return () => false;
+      // 8.3 across documents: the session ID's Web Lock, held until this session closes.
+      const release = await takeSessionLock(id);
+      if (!release) throw domError('QuotaExceededError', `Session ${id} is open in another document`);
       return () => {
-        if (this.#closingOrClosed) throw domError('InvalidStateError', 'The session was closed');
-        if (openSessionIds.has(id)) throw domError('QuotaExceededError', `Session ${id} is already open`);
+        if (this.#closingOrClosed || isOpenHere(id)) {
+          release();
+          if (this.#closingOrClosed) throw domError('InvalidStateError', 'The session was closed');
+          throw domError('QuotaExceededError', `Session ${id} is already open`);
+        }
+        this.#releaseLock = release;
         this.#setSessionId(id);
         this.#callable = true;
         // 8.9.4. Known keys: usable ones, or, after an unacknowledged remove(), the released ones.
@@ -300,7 +323,8 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
     this.#closedDone = true;
     this.#closingOrClosed = true;
     this.#dropKeys();
-    if (openSessionIds.get(this.#sessionId) === this) openSessionIds.delete(this.#sessionId);
+    if (openSessions.get(this.#sessionId)?.deref() === this) openSessions.delete(this.#sessionId);
+    this.#releaseLock();
     detachKeySource(this.#context.store, this);
     // 3. Update Key Statuses with an empty sequence; 4. expiration stays NaN; 5-6. resolve `closed`.
     this.#updateKeyStatuses([]);
@@ -337,17 +361,20 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
 
   #setSessionId(id: string): void {
     this.#sessionId = id;
-    openSessionIds.set(id, this);
+    openSessions.set(id, new WeakRef(this));
   }
 
   /** Clear Key 9.1.2: "The sessionId attribute is a numerical value representable by a 32-bit integer." */
-  async #newSessionId(): Promise<string> {
+  async #newSessionId(): Promise<{ id: string; release: () => void }> {
     for (let attempt = 0; attempt < 16; attempt++) {
       const id = String(crypto.getRandomValues(new Uint32Array(1))[0]);
-      if (openSessionIds.has(id)) continue;
-      // A persistent session must not take the ID of a stored one (load() finds sessions by ID).
-      if (this.#type === 'persistent-license' && (await hasSession(id))) continue;
-      return id;
+      if (isOpenHere(id)) continue;
+      if (this.#type === 'temporary') return { id, release: () => {} };
+      // A persistent session must not take the ID of a stored one (load() finds sessions by ID), and holds the
+      // ID's lock from now on, as a loaded one does.
+      if (await hasSession(id)) continue;
+      const release = await takeSessionLock(id);
+      if (release) return { id, release };
     }
     throw new CdmError(CdmErrorCode.STORAGE_FAILED, 'Could not find a free session ID', { operation: 'session-id' });
   }

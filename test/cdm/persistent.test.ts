@@ -197,6 +197,47 @@ describe('cdm (bundled): persistent-license sessions', () => {
     await third.close();
   });
 
+  it('lets exactly one of two racing load() calls win, and frees the ID when it closes', async () => {
+    const id = await storedSession([VIDEO]);
+    const [a, b] = [
+      (await freshMediaKeys()).createSession('persistent-license'),
+      (await freshMediaKeys()).createSession('persistent-license'),
+    ];
+    const outcomes = await Promise.all([settle(a.load(id)), settle(b.load(id))]);
+    expect([...outcomes].sort()).to.deep.equal(['rejected:QuotaExceededError', 'resolved:true']);
+    await (outcomes[0] === 'resolved:true' ? a : b).close();
+    const c = (await freshMediaKeys()).createSession('persistent-license');
+    expect(await c.load(id)).to.equal(true);
+    await c.close();
+  });
+
+  it('rejects loading a session that another document has open with QuotaExceededError', async () => {
+    const id = await storedSession([VIDEO]);
+    const open = (await freshMediaKeys()).createSession('persistent-license');
+    await open.load(id);
+    // A same-origin iframe is another Document with its own copy of the CDM module.
+    const iframe = document.createElement('iframe');
+    document.body.append(iframe);
+    try {
+      const win = iframe.contentWindow as Window & typeof globalThis;
+      const importer = new win.Function('url', 'return import(url)') as (
+        url: string,
+      ) => Promise<typeof import('../../src/cdm/index.js')>;
+      const cdm = await importer(new URL('/src/cdm/index.ts', location.origin).href);
+      expect(cdm.requestClearKeyAccess).to.not.equal(requestClearKeyAccess);
+      const otherKeys = await (await cdm.requestClearKeyAccess(KEY_SYSTEM, [PERSISTENT_CONFIG])).createMediaKeys();
+      expect(await settle(otherKeys.createSession('persistent-license').load(id))).to.equal(
+        'rejected:QuotaExceededError',
+      );
+      await open.close();
+      const there = otherKeys.createSession('persistent-license');
+      expect(await there.load(id)).to.equal(true);
+      await there.close();
+    } finally {
+      iframe.remove();
+    }
+  });
+
   it('reports a corrupt record as CdmError CORRUPT_SESSION_RECORD, never a crash', async () => {
     const damaged: unknown[] = [
       {
