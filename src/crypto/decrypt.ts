@@ -89,24 +89,38 @@ function plan(samples: readonly PlannedSample[]): Job[] {
   return jobs;
 }
 
-async function run(job: Job, source: Uint8Array, target: Uint8Array): Promise<void> {
-  const buf = new Uint8Array(job.size);
+/** Copies pieces one way or the other; short pieces (pattern blocks) by hand, which beats subarray + set. */
+function copyPieces(pieces: readonly number[], from: Uint8Array, to: Uint8Array, gather: boolean): void {
   let at = 0;
-  for (let p = 0; p < job.pieces.length; p += 2) {
-    const from = job.pieces[p]!;
-    const len = job.pieces[p + 1]!;
-    buf.set(source.subarray(from, from + len), at);
+  for (let p = 0; p < pieces.length; p += 2) {
+    const off = pieces[p]!;
+    const len = pieces[p + 1]!;
+    const [src, srcAt, dst, dstAt] = gather ? [from, off, to, at] : [from, at, to, off];
+    if (len <= 64) {
+      for (let i = 0; i < len; i++) dst[dstAt + i] = src[srcAt + i]!;
+    } else {
+      dst.set(src.subarray(srcAt, srcAt + len), dstAt);
+    }
     at += len;
   }
+}
+
+/** Gathers a job's bytes from `source` into one buffer and decrypts it with one call (CTR: two at a wrap). */
+async function decryptJob(job: Job, source: Uint8Array): Promise<Uint8Array> {
+  const cbc = job.mode === 'AES-CBC';
+  const buf = new Uint8Array(job.size + (cbc ? 16 : 0));
+  copyPieces(job.pieces, source, buf, true);
   const key = await importAesKey(job.key, job.mode);
-  const clear =
-    job.mode === 'AES-CTR' ? await ctrDecrypt(key, job.counter, buf) : await cbcDecryptChains(key, buf, job.chains);
-  at = 0;
-  for (let p = 0; p < job.pieces.length; p += 2) {
-    const len = job.pieces[p + 1]!;
-    target.set(clear.subarray(at, at + len), job.pieces[p]!);
-    at += len;
-  }
+  return cbc ? cbcDecryptChains(key, buf, job.chains) : ctrDecrypt(key, job.counter, buf);
+}
+
+/**
+ * Runs every job, then writes all results into `target`: nothing is written unless every call succeeded, so a
+ * failure leaves `target` untouched.
+ */
+async function runJobs(jobs: readonly Job[], source: Uint8Array, target: Uint8Array): Promise<void> {
+  const clear = await Promise.all(jobs.map((j) => decryptJob(j, source)));
+  jobs.forEach((job, i) => copyPieces(job.pieces, clear[i]!, target, false));
 }
 
 function checkKey(kid: Uint8Array, key: Uint8Array | undefined): Uint8Array {
@@ -122,10 +136,18 @@ function checkKey(kid: Uint8Array, key: Uint8Array | undefined): Uint8Array {
  * AES key. Returns the clear sample in a new buffer.
  */
 export async function decryptSample(sample: Uint8Array, enc: SampleEncryption, key: Uint8Array): Promise<Uint8Array> {
-  const out = sample.slice();
   const jobs = plan([{ offset: 0, size: sample.length, enc, key: checkKey(enc.kid, key) }]);
-  await Promise.all(jobs.map((j) => run(j, sample, out)));
+  const out = sample.slice();
+  await runJobs(jobs, sample, out);
   return out;
+}
+
+export interface DecryptSegmentOptions {
+  /**
+   * Write the clear samples (and the 'free' box types) into `bytes` itself and return it, saving a copy of the
+   * whole segment. All or nothing: on any error `bytes` is left as it was. Default false (a new buffer).
+   */
+  inPlace?: boolean;
 }
 
 /**
@@ -134,7 +156,12 @@ export async function decryptSample(sample: Uint8Array, enc: SampleEncryption, k
  * Mp4ParseError for malformed input, MissingKeyError naming the first KID without a usable key, CryptoError
  * otherwise. A segment without protected samples comes back as an unchanged copy (minus encryption boxes).
  */
-export async function decryptSegment(bytes: Uint8Array, init: InitInfo, keys: KeyLookup): Promise<Uint8Array> {
+export async function decryptSegment(
+  bytes: Uint8Array,
+  init: InitInfo,
+  keys: KeyLookup,
+  options: DecryptSegmentOptions = {},
+): Promise<Uint8Array> {
   const segment = parseSegment(bytes, init);
   const keyByKid = new Map<string, Uint8Array>();
   for (const kid of segment.kids) keyByKid.set(toHex(kid), checkKey(kid, await keys(kid)));
@@ -143,8 +170,14 @@ export async function decryptSegment(bytes: Uint8Array, init: InitInfo, keys: Ke
     if (!s.encryption) continue;
     planned.push({ offset: s.offset, size: s.size, enc: s.encryption, key: keyByKid.get(toHex(s.encryption.kid))! });
   }
+  const jobs = plan(planned);
+  if (options.inPlace) {
+    await runJobs(jobs, bytes, bytes);
+    freeEncryptionBoxes(bytes, segment);
+    return bytes;
+  }
   const out = bytes.slice();
-  await Promise.all(plan(planned).map((j) => run(j, bytes, out)));
+  await runJobs(jobs, bytes, out);
   freeEncryptionBoxes(out, segment);
   return out;
 }

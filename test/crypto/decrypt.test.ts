@@ -341,6 +341,29 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
     expect((bad as CryptoError).code).to.equal(CryptoErrorCode.BAD_KEY);
   });
 
+  it('inPlace writes into the input and returns it; a failure leaves the input untouched', async () => {
+    const samples = [120, 64].map((n, i) => ({
+      clear: bytes(n, 200 + i),
+      iv: iv8(i),
+      subsamples: [[10, n - 10]] as [number, number][],
+    }));
+    const {
+      out: copied,
+      seg,
+      init,
+    } = await roundTrip({ scheme: 'cenc', tenc: { isProtected: true, ivSize: 8, kid: KIDS.video }, samples });
+    const original = seg.slice();
+    const failed = await decryptSegment(seg, parseInit(init), () => undefined, { inPlace: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failed).to.be.instanceOf(MissingKeyError);
+    expect(toHex(seg)).to.equal(toHex(original));
+    const result = await decryptSegment(seg, parseInit(init), lookup, { inPlace: true });
+    expect(result).to.equal(seg);
+    expect(toHex(seg)).to.equal(toHex(copied));
+  });
+
   it('decryptSample decrypts one sample given its parameters', async () => {
     const clear = bytes(777, 9);
     const iv = iv16(9);
