@@ -3,6 +3,7 @@
  * Every test deletes the records it made.
  */
 import { expect } from '@open-wc/testing';
+import * as cdmModule from '../../src/cdm/index.js';
 import { CdmError, CdmErrorCode, keyStoreOf, requestClearKeyAccess } from '../../src/cdm/index.js';
 import { SESSION_DB_NAME, SESSION_STORE_NAME, deleteSession, readSession } from '../../src/cdm/session-store.js';
 import {
@@ -21,6 +22,8 @@ import {
   testKeys,
   type TestKeys,
 } from './conformance.js';
+
+type CdmModule = typeof cdmModule;
 
 const PERSISTENT_CONFIG: MediaKeySystemConfiguration = {
   ...BASIC_CONFIG,
@@ -220,9 +223,7 @@ describe('cdm (bundled): persistent-license sessions', () => {
     document.body.append(iframe);
     try {
       const win = iframe.contentWindow as Window & typeof globalThis;
-      const importer = new win.Function('url', 'return import(url)') as (
-        url: string,
-      ) => Promise<typeof import('../../src/cdm/index.js')>;
+      const importer = new win.Function('url', 'return import(url)') as (url: string) => Promise<CdmModule>;
       const cdm = await importer(new URL('/src/cdm/index.ts', location.origin).href);
       expect(cdm.requestClearKeyAccess).to.not.equal(requestClearKeyAccess);
       const otherKeys = await (await cdm.requestClearKeyAccess(KEY_SYSTEM, [PERSISTENT_CONFIG])).createMediaKeys();
