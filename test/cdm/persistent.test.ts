@@ -3,7 +3,7 @@
  * Every test deletes the records it made.
  */
 import { expect } from '@open-wc/testing';
-import * as cdmModule from '../../src/cdm/index.js';
+import type * as cdmModule from '../../src/cdm/index.js';
 import { CdmError, CdmErrorCode, keyStoreOf, requestClearKeyAccess } from '../../src/cdm/index.js';
 import { SESSION_DB_NAME, SESSION_STORE_NAME, deleteSession, readSession } from '../../src/cdm/session-store.js';
 import {
