@@ -133,6 +133,25 @@ describe('cdm: Clear Key messages (EME 9.1.3 - 9.1.6)', () => {
     expect(parseResponse(json({ kids: [b64url(kid)] }))).to.deep.include({ kind: 'release-ack' });
   });
 
+  it('answers any bytes with a parsed response or a TypeError, nothing else', () => {
+    const jsonish = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.json().map((text) => new TextEncoder().encode(text)),
+      fc
+        .record({ keys: fc.array(fc.record({ kty: fc.constantFrom('oct', 'RSA'), kid: fc.string(), k: fc.string() })) })
+        .map((o) => json(o)),
+    );
+    fc.assert(
+      fc.property(jsonish, (bytes) => {
+        try {
+          parseResponse(bytes);
+        } catch (e) {
+          expect(e, String(e)).to.be.instanceOf(TypeError);
+        }
+      }),
+    );
+  });
+
   it('rejects bad responses with a TypeError whose message never holds the key', async () => {
     const keys = await testKeys();
     const kid = keys.names.video;
