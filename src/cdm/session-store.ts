@@ -36,7 +36,12 @@ interface StoredRecord {
 
 /** Whether this page can persist sessions at all (IndexedDB exists). */
 export function storageAvailable(): boolean {
-  return typeof indexedDB !== 'undefined' && indexedDB !== null;
+  try {
+    // Reading the global throws a SecurityError in opaque origins (e.g. sandboxed iframes).
+    return typeof indexedDB !== 'undefined' && indexedDB !== null;
+  } catch {
+    return false;
+  }
 }
 
 let dbPromise: Promise<IDBDatabase> | undefined;
@@ -48,7 +53,13 @@ function openDb(): Promise<IDBDatabase> {
       reject(storageError('open', 'IndexedDB is not available'));
       return;
     }
-    const req = indexedDB.open(SESSION_DB_NAME, DB_VERSION);
+    let req: IDBOpenDBRequest;
+    try {
+      req = indexedDB.open(SESSION_DB_NAME, DB_VERSION);
+    } catch (e) {
+      reject(storageError('open', (e as Error).name));
+      return;
+    }
     req.onupgradeneeded = () => {
       const db = req.result;
       if (!db.objectStoreNames.contains(SESSION_STORE_NAME)) {
@@ -64,8 +75,8 @@ function openDb(): Promise<IDBDatabase> {
       };
       resolve(db);
     };
+    // No onblocked handler: the version never changes, and a blocked open still succeeds once others close.
     req.onerror = () => reject(storageError('open', req.error?.name ?? 'UnknownError'));
-    req.onblocked = () => reject(storageError('open', 'blocked'));
   });
   dbPromise = opening;
   opening.catch(() => {
