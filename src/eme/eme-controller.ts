@@ -126,7 +126,7 @@ export class EmeController implements ReactiveController {
   #state: DrmState = DrmState.NONE;
   #error: DrmError | null = null;
   #statuses: ReadonlyMap<string, KeyStatus> = new Map();
-  #statusesKey = '';
+  #statusesKey = '[]';
   readonly #tasks = new Set<Promise<unknown>>();
   /** setMediaKeys calls, one after the other (a detach of an old run must not land after the new run's attach). */
   #mediaKeysChain: Promise<unknown> = Promise.resolve();
@@ -339,12 +339,13 @@ export class EmeController implements ReactiveController {
         const request: RequestAccess =
           c.cdm === 'native' ? this.#requestNative! : (ks, cfgs) => this.#bundled.requestClearKeyAccess(ks, cfgs);
         let step = 'requestMediaKeySystemAccess';
+        let mediaKeys: MediaKeys | undefined;
         try {
           const clearKeys = c.options.clearKeys ? parseClearKeys(c.options.clearKeys) : null;
           const access = await request(c.keySystem, [c.configuration]);
           if (run.signal.aborted) aborted(run.signal);
           step = 'createMediaKeys';
-          const mediaKeys = await access.createMediaKeys();
+          mediaKeys = await access.createMediaKeys();
           if (run.signal.aborted) aborted(run.signal);
           if (c.options.serverCertificate !== undefined) {
             step = 'setServerCertificate';
@@ -366,6 +367,8 @@ export class EmeController implements ReactiveController {
           run.setup = setup;
           return setup;
         } catch (error) {
+          // A bundled MediaKeys nobody will use: close its key store so nothing waits on it.
+          if (mediaKeys && c.cdm === 'bundled') this.#bundled.keyStoreOf(mediaKeys)?.close();
           if (isAbort(error, run.signal)) throw error;
           if (error instanceof DrmError) throw error;
           tried.push({ keySystem: c.keySystem, cdm: c.cdm, reason: `${step}: ${describeReason(error)}` });
@@ -413,6 +416,17 @@ export class EmeController implements ReactiveController {
   // ---- sessions -----------------------------------------------------------------------------------------------
 
   async #openSession(run: Run, initDataType: string, initData: Uint8Array): Promise<void> {
+    // Busy from the start, so the state stays 'pending' from the init data to the license.
+    run.busy++;
+    try {
+      await this.#openSessionSteps(run, initDataType, initData);
+    } finally {
+      run.busy--;
+      this.#refresh(run);
+    }
+  }
+
+  async #openSessionSteps(run: Run, initDataType: string, initData: Uint8Array): Promise<void> {
     let setup: Setup;
     try {
       setup = await this.#ensureSetup(run);
