@@ -1,6 +1,6 @@
 // AES-CTR over one contiguous keystream run (ISO/IEC 23001-7 10.1, 'cenc' and 'cens'). The counter block is the IV
 // (16-byte IV) or the IV followed by a 64-bit block counter starting at 0 (8-byte IV), incremented per 16-byte block.
-import { CryptoError, CryptoErrorCode } from './errors.js';
+import { decryptFailed } from './errors.js';
 
 const TWO_64 = 1n << 64n;
 
@@ -29,41 +29,32 @@ export function addBlocks(block: Uint8Array, n: bigint): Uint8Array<ArrayBuffer>
 /**
  * Decrypts `data` (any length) with AES-CTR from `counter`. Always `length: 128` and never a call in which the
  * low 64 bits of the counter wrap: WebKitGTK computes wrong keystream when the counter wraps inside one call with a
- * shorter length, and a split at the wrap keeps every call inside the range all engines get right. Returns a new
- * buffer of data.length bytes.
+ * shorter length, and a split at the wrap keeps every call inside the range all engines get right. The calls start
+ * before this returns and WebCrypto copies its input (WebCrypto 14.3.2), so `data` may be reused at once.
  */
-export async function ctrDecrypt(
+export function ctrDecrypt(
   key: CryptoKey,
   counter: Uint8Array<ArrayBuffer>,
   data: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
+  if (data.length === 0) return Promise.resolve(new Uint8Array(0));
   const blocks = BigInt(Math.ceil(data.length / 16));
   const untilWrap = TWO_64 - low64(counter);
-  try {
-    if (blocks <= untilWrap) return await ctrCall(key, counter, data);
-    const split = Number(untilWrap) * 16;
-    const [a, b] = await Promise.all([
-      ctrCall(key, counter, data.subarray(0, split)),
-      ctrCall(key, addBlocks(counter, untilWrap), data.subarray(split)),
-    ]);
+  const fail = (e: unknown): never => {
+    throw decryptFailed('AES-CTR', e);
+  };
+  if (blocks <= untilWrap) return ctrCall(key, counter, data).catch(fail);
+  const split = Number(untilWrap) * 16;
+  const a = ctrCall(key, counter, data.subarray(0, split));
+  const b = ctrCall(key, addBlocks(counter, untilWrap), data.subarray(split));
+  return Promise.all([a, b]).then(([x, y]) => {
     const out = new Uint8Array(data.length);
-    out.set(a);
-    out.set(b, split);
+    out.set(x);
+    out.set(y, split);
     return out;
-  } catch (e) {
-    if (e instanceof CryptoError) throw e;
-    throw new CryptoError(CryptoErrorCode.DECRYPT_FAILED, `AES-CTR decryption failed: ${(e as Error).name}`, {
-      mode: 'AES-CTR',
-    });
-  }
+  }, fail);
 }
 
-async function ctrCall(
-  key: CryptoKey,
-  counter: Uint8Array<ArrayBuffer>,
-  data: Uint8Array<ArrayBuffer>,
-): Promise<Uint8Array> {
-  if (data.length === 0) return new Uint8Array(0);
-  const buf = await crypto.subtle.decrypt({ name: 'AES-CTR', counter, length: 128 }, key, data);
-  return new Uint8Array(buf);
+function ctrCall(key: CryptoKey, counter: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  return crypto.subtle.decrypt({ name: 'AES-CTR', counter, length: 128 }, key, data).then((buf) => new Uint8Array(buf));
 }

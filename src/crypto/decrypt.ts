@@ -1,11 +1,11 @@
 // Sample and segment decryption for the four CENC schemes (ISO/IEC 23001-7 10), batched so that WebCrypto's
-// per-call cost does not dominate: CBC work of one key is one call per segment (chains repaired afterwards, see
+// per-call cost does not dominate: the CBC work of one key is one call per segment (chains repaired afterwards, see
 // cbc.ts); CTR work is one call per sample, merged across samples whose counters continue each other.
 import { bytesEqual, toHex } from '../mp4/bytes.js';
 import type { InitInfo } from '../mp4/init.js';
 import { freeEncryptionBoxes } from '../mp4/rewrite.js';
 import { parseSegment, type SampleEncryption } from '../mp4/segment.js';
-import { cbcDecryptChains, type CbcChain } from './cbc.js';
+import { cbcDecryptChains, cbcPaddingBlock, type CbcChain } from './cbc.js';
 import { addBlocks, counterBlock, ctrDecrypt } from './ctr.js';
 import { CryptoError, CryptoErrorCode } from './errors.js';
 import { importAesKey, type AesMode } from './key-cache.js';
@@ -16,10 +16,10 @@ import { cipherRanges } from './ranges.js';
 interface Job {
   mode: AesMode;
   key: Uint8Array;
-  /** CTR: the counter block at the start of the buffer. */
+  /** CTR: the counter block at the start of the buffer. CBC: the first chain's IV. */
   counter: Uint8Array<ArrayBuffer>;
-  /** CBC: where chains start in the buffer and their IVs. */
-  chains: CbcChain[];
+  /** CBC: chain starts in the gathered buffer, with their IVs and the source offset of the block before them. */
+  chains: { start: number; iv: Uint8Array; previousAt: number }[];
   /** Flat [sourceOffset, length, ...]; buffer offsets follow from the order. */
   pieces: number[];
   size: number;
@@ -37,11 +37,6 @@ function modeOf(scheme: SampleEncryption['scheme']): AesMode {
   return scheme === 'cenc' || scheme === 'cens' ? 'AES-CTR' : 'AES-CBC';
 }
 
-/** A CENC IV as a 16-byte block: 8-byte IVs are followed by 8 zero bytes (ISO/IEC 23001-7 9.1, 10.1). */
-function ivBlock(iv: Uint8Array): Uint8Array<ArrayBuffer> {
-  return counterBlock(iv);
-}
-
 function plan(samples: readonly PlannedSample[]): Job[] {
   const jobs: Job[] = [];
   const cbcJobs = new Map<string, Job>();
@@ -50,7 +45,8 @@ function plan(samples: readonly PlannedSample[]): Job[] {
     const { ranges, chainStarts, total } = cipherRanges(s.size, s.enc);
     if (total === 0) continue;
     const mode = modeOf(s.enc.scheme);
-    const iv = ivBlock(s.enc.iv);
+    // A CENC IV as a 16-byte block: 8-byte IVs are followed by 8 zero bytes (ISO/IEC 23001-7 9.1).
+    const iv = counterBlock(s.enc.iv);
     let job: Job;
     if (mode === 'AES-CBC') {
       const id = toHex(s.key);
@@ -61,12 +57,6 @@ function plan(samples: readonly PlannedSample[]): Job[] {
         jobs.push(j);
       }
       job = j;
-      const starts = new Set(chainStarts);
-      let at = job.size;
-      for (let r = 0; r < ranges.length / 2; r++) {
-        if (starts.has(r)) job.chains.push({ start: at, iv });
-        at += ranges[2 * r + 1]!;
-      }
     } else {
       // CTR: continue the previous job when this sample's counter is exactly where that keystream ends.
       const prev = lastCtr;
@@ -83,35 +73,54 @@ function plan(samples: readonly PlannedSample[]): Job[] {
       }
       lastCtr = job;
     }
-    for (let r = 0; r < ranges.length; r += 2) job.pieces.push(s.offset + ranges[r]!, ranges[r + 1]!);
-    job.size += total;
+    let next = 0;
+    for (let r = 0; r < ranges.length; r += 2) {
+      if (mode === 'AES-CBC' && chainStarts[next] === r / 2) {
+        next++;
+        const n = job.pieces.length;
+        // CBC ranges are whole blocks, so the previous piece ends with the ciphertext block before this chain.
+        const previousAt = n > 0 ? job.pieces[n - 2]! + job.pieces[n - 1]! - 16 : -1;
+        job.chains.push({ start: job.size, iv, previousAt });
+      }
+      job.pieces.push(s.offset + ranges[r]!, ranges[r + 1]!);
+      job.size += ranges[r + 1]!;
+    }
   }
   return jobs;
 }
 
-/** Copies pieces one way or the other; short pieces (pattern blocks) by hand, which beats subarray + set. */
-function copyPieces(pieces: readonly number[], from: Uint8Array, to: Uint8Array, gather: boolean): void {
+/** Copies the pieces of `from` into `to` back to back; short pieces (pattern blocks) by hand, faster than set(). */
+function gather(pieces: readonly number[], from: Uint8Array, to: Uint8Array): void {
   let at = 0;
   for (let p = 0; p < pieces.length; p += 2) {
     const off = pieces[p]!;
     const len = pieces[p + 1]!;
-    const [src, srcAt, dst, dstAt] = gather ? [from, off, to, at] : [from, at, to, off];
-    if (len <= 64) {
-      for (let i = 0; i < len; i++) dst[dstAt + i] = src[srcAt + i]!;
-    } else {
-      dst.set(src.subarray(srcAt, srcAt + len), dstAt);
-    }
+    if (len <= 64) for (let i = 0; i < len; i++) to[at + i] = from[off + i]!;
+    else to.set(from.subarray(off, off + len), at);
     at += len;
   }
 }
 
-/** Gathers a job's bytes from `source` into one buffer and decrypts it with one call (CTR: two at a wrap). */
-async function decryptJob(job: Job, source: Uint8Array): Promise<Uint8Array> {
-  const cbc = job.mode === 'AES-CBC';
-  const buf = new Uint8Array(job.size + (cbc ? 16 : 0));
-  copyPieces(job.pieces, source, buf, true);
-  const key = await importAesKey(job.key, job.mode);
-  return cbc ? cbcDecryptChains(key, buf, job.chains) : ctrDecrypt(key, job.counter, buf);
+/** The inverse of gather. */
+function scatter(pieces: readonly number[], from: Uint8Array, to: Uint8Array): void {
+  let at = 0;
+  for (let p = 0; p < pieces.length; p += 2) {
+    const off = pieces[p]!;
+    const len = pieces[p + 1]!;
+    if (len <= 64) for (let i = 0; i < len; i++) to[off + i] = from[at + i]!;
+    else to.set(from.subarray(at, at + len), off);
+    at += len;
+  }
+}
+
+// One scratch buffer for gathering, reused across jobs and calls: fresh multi-MiB allocations cost more than the
+// copies themselves here. Safe because WebCrypto copies its input when a call is made (WebCrypto 14.3.2) and
+// nothing awaits between gathering a job and starting its call. Never larger than the largest job seen.
+let scratch = new Uint8Array(0);
+
+function scratchOf(size: number): Uint8Array<ArrayBuffer> {
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, Math.min(2 * scratch.length, 64 << 20)));
+  return scratch.subarray(0, size);
 }
 
 /**
@@ -119,8 +128,32 @@ async function decryptJob(job: Job, source: Uint8Array): Promise<Uint8Array> {
  * failure leaves `target` untouched.
  */
 async function runJobs(jobs: readonly Job[], source: Uint8Array, target: Uint8Array): Promise<void> {
-  const clear = await Promise.all(jobs.map((j) => decryptJob(j, source)));
-  jobs.forEach((job, i) => copyPieces(job.pieces, clear[i]!, target, false));
+  if (jobs.length === 0) return;
+  const keys = await Promise.all(jobs.map((j) => importAesKey(j.key, j.mode)));
+  // The CBC padding blocks need the last ciphertext block only: fetch them before gathering anything.
+  const pads = await Promise.all(
+    jobs.map((j, i) => {
+      if (j.mode !== 'AES-CBC') return undefined;
+      const end = j.pieces[j.pieces.length - 2]! + j.pieces[j.pieces.length - 1]!;
+      return cbcPaddingBlock(keys[i]!, source.subarray(end - 16, end));
+    }),
+  );
+  const calls = jobs.map((j, i) => {
+    const key = keys[i]!;
+    const pad = pads[i];
+    const buf = scratchOf(j.size + (pad ? 16 : 0));
+    gather(j.pieces, source, buf);
+    if (!pad) return ctrDecrypt(key, j.counter, buf);
+    buf.set(pad, j.size);
+    const chains: CbcChain[] = j.chains.map((c) => ({
+      start: c.start,
+      iv: c.iv,
+      previous: c.previousAt >= 0 ? source.slice(c.previousAt, c.previousAt + 16) : undefined,
+    }));
+    return cbcDecryptChains(key, buf, chains);
+  });
+  const clear = await Promise.all(calls);
+  jobs.forEach((job, i) => scatter(job.pieces, clear[i]!, target));
 }
 
 function checkKey(kid: Uint8Array, key: Uint8Array | undefined): Uint8Array {
@@ -171,12 +204,7 @@ export async function decryptSegment(
     planned.push({ offset: s.offset, size: s.size, enc: s.encryption, key: keyByKid.get(toHex(s.encryption.kid))! });
   }
   const jobs = plan(planned);
-  if (options.inPlace) {
-    await runJobs(jobs, bytes, bytes);
-    freeEncryptionBoxes(bytes, segment);
-    return bytes;
-  }
-  const out = bytes.slice();
+  const out = options.inPlace ? bytes : bytes.slice();
   await runJobs(jobs, bytes, out);
   freeEncryptionBoxes(out, segment);
   return out;

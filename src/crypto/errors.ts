@@ -24,3 +24,9 @@ export class CryptoError extends Error {
     this.data = data;
   }
 }
+
+/** WebCrypto's rejection as a CryptoError: its name only (OperationError...), never data or keys. */
+export function decryptFailed(mode: string, e: unknown): CryptoError {
+  const name = e instanceof Error ? e.name : 'Error';
+  return new CryptoError(CryptoErrorCode.DECRYPT_FAILED, `${mode} decryption failed: ${name}`, { mode });
+}

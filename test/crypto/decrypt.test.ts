@@ -270,6 +270,38 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
     );
   });
 
+  for (const scheme of ['cbc1', 'cbcs', 'cens'] as Scheme[]) {
+    it(`${scheme}: samples under two KIDs in one fragment (two batched calls) decrypt independently`, async () => {
+      const pattern = scheme === 'cbc1' ? {} : { crypt: 1, skip: 9 };
+      const rot1: EncParams = { isProtected: true, ivSize: 16, kid: KIDS.rot1, ...pattern };
+      const tenc: EncParams = { isProtected: true, ivSize: 16, kid: KIDS.video, ...pattern };
+      const init = buildInit({ scheme, tenc });
+      const clear = [700, 350, 520, 90].map((n, i) => bytes(n, 300 + i));
+      const kids = [KIDS.rot1, KIDS.video, KIDS.rot1, KIDS.video];
+      const specs: SampleSpec[] = [];
+      for (const [i, c] of clear.entries()) {
+        const iv = iv16(310 + i);
+        const subsamples = videoSubs(c.length);
+        const data = await encryptSample(c, { scheme, key: keyOf(kids[i]!), iv, subsamples, ...pattern });
+        specs.push({ data, iv, subsamples });
+      }
+      const seg = buildSegment({
+        samples: specs,
+        localSeig: [rot1],
+        sbgp: [
+          [1, 0x10001],
+          [1, 0],
+          [1, 0x10001],
+          [1, 0],
+        ],
+      });
+      const out = await decryptSegment(seg, parseInit(init), lookup);
+      parseSegment(seg, parseInit(init)).samples.forEach((s, i) => {
+        expect(toHex(out.subarray(s.offset, s.offset + s.size)), `sample ${i}`).to.equal(toHex(clear[i]!));
+      });
+    });
+  }
+
   it('key rotation through seig entries in the init segment stbl', async () => {
     const stblSeig: EncParams[] = [{ isProtected: true, ivSize: 8, kid: KIDS.rot2 }];
     const samples = [
