@@ -7,8 +7,9 @@ import { EmeController } from '../../src/eme/eme-controller.js';
 import type { EmeControllerOptions } from '../../src/eme/eme-controller.js';
 import { DrmErrorCode } from '../../src/eme/errors.js';
 import type { DrmError } from '../../src/eme/errors.js';
-import type { DrmEventMap } from '../../src/eme/events.js';
+import type { DrmEventMap, KeyStatusesDetail } from '../../src/eme/events.js';
 import { DrmState } from '../../src/eme/key-status.js';
+import type { KeyStatus } from '../../src/eme/key-status.js';
 import type { ClearKeyOptions, DrmConfig, Fallback, RequestAccess } from '../../src/eme/key-system-config.js';
 import { until } from '../helpers/events.js';
 import {
@@ -498,6 +499,52 @@ describe('EmeController', () => {
           // The bundled path decrypts before MSE: the element never sees encryption.
           expect(video.mediaKeys ?? null).to.equal(null);
         }
+      });
+
+      it('reports restricted KIDs so the streaming layer can drop their variants; error only when none is left', async () => {
+        // Clear Key never restricts output: the session's reported statuses are replaced by the test.
+        let fake: [KeyStatus, string][] | null = null;
+        const wrap = (session: MediaKeySession) =>
+          new Proxy(session, {
+            get(target, prop) {
+              if (prop === 'keyStatuses' && fake) {
+                const entries = fake;
+                return {
+                  forEach: (cb: (s: KeyStatus, k: ArrayBuffer) => void) =>
+                    entries.forEach(([s, k]) => cb(s, hexToBytes(k).buffer)),
+                };
+              }
+              const value = Reflect.get(target, prop, target) as unknown;
+              return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+            },
+          });
+        const { ctrl, target, sessions } = setup(variant, { licenseUrl: licenseUrl(uniqueId()) }, {}, { wrap });
+        await ctrl.handleInitData('keyids', keyIdsInitData(KID.video, KID.audio));
+        await untilState(ctrl, target, DrmState.USABLE);
+        const report = async (entries: [KeyStatus, string][]) => {
+          fake = entries;
+          const changed = until<CustomEvent<KeyStatusesDetail>>(target, 'keystatuseschange');
+          sessions[0]!.dispatchEvent(new Event('keystatuseschange'));
+          return (await changed).detail;
+        };
+        const one = await report([
+          ['output-restricted', KID.video],
+          ['usable', KID.audio],
+        ]);
+        expect(one.restricted).to.deep.equal([KID.video]);
+        expect(one.usable).to.deep.equal([KID.audio]);
+        expect(ctrl.state).to.equal('usable');
+        await report([
+          ['output-restricted', KID.video],
+          ['output-restricted', KID.audio],
+        ]);
+        expect(ctrl.state).to.equal('output-restricted');
+        const last = await report([
+          ['internal-error', KID.video],
+          ['output-restricted', KID.audio],
+        ]);
+        expect(last.restricted).to.have.members([KID.video, KID.audio]);
+        expect(ctrl.state).to.equal('error');
       });
 
       if (variant.name === 'native') {

@@ -13,7 +13,11 @@ export function licenseMiddleware(options = {}) {
     new Promise((resolve, reject) => {
       let passedOn = false;
       const finished = () => {
-        if (!passedOn) resolve();
+        if (passedOn) return;
+        // koa presets 404 on the raw response; a request the client abandoned before any answer (a deliberate `hang`
+        // or `delay`) would then be listed by the runner as a missing file. 499 is nginx's "client closed request".
+        if (!ctx.res.headersSent) ctx.status = 499;
+        resolve();
       };
       ctx.res.once('close', finished);
       handler(ctx.req, ctx.res, (error) => {
