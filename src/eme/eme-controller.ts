@@ -208,11 +208,16 @@ export class EmeController implements ReactiveController {
   }
   set media(media: HTMLMediaElement | null) {
     if (media === this.#media) return;
+    const old = this.#media;
     this.#unlistenMedia();
     this.#media = media;
     if (this.#connected) this.#listenMedia();
     const setup = this.#run.setup;
-    if (media && setup?.cdm === 'native') this.#track(this.#attachMediaKeys(this.#run, setup.mediaKeys));
+    if (setup?.cdm !== 'native') return;
+    // A MediaKeys serves one element at a time (EME 7.2 setMediaKeys: QuotaExceededError otherwise): detach first.
+    if (old) void this.#detachMediaKeys(old, setup.mediaKeys);
+    const run = this.#run;
+    if (media) this.#track(this.#attachMediaKeys(run, setup.mediaKeys).catch((error) => this.#fail(run, error)));
   }
 
   // ---- Lit lifecycle ------------------------------------------------------------------------------------------
@@ -306,9 +311,7 @@ export class EmeController implements ReactiveController {
     old.sessions.clear();
     const setup = old.setup;
     const media = this.#media;
-    if (setup?.cdm === 'native' && media && media.mediaKeys === setup.mediaKeys) {
-      closes.push(this.#setMediaKeys(media, null).catch(() => {}));
-    }
+    if (setup?.cdm === 'native' && media) closes.push(this.#detachMediaKeys(media, setup.mediaKeys));
     this.#refresh(this.#run);
     await Promise.allSettled(closes);
     // Bundled path: decryptions still waiting for a key of the old run reject now instead of hanging.
@@ -361,14 +364,18 @@ export class EmeController implements ReactiveController {
             clearKeys,
           };
           if (c.cdm === 'native' && this.#media) {
+            // A failure here is one more failed candidate: with fallback 'auto' the bundled CDM comes next.
             step = 'setMediaKeys';
-            await this.#attachMediaKeys(run, mediaKeys);
+            await this.#setMediaKeys(this.#media, mediaKeys);
+            if (run.signal.aborted) aborted(run.signal);
           }
           run.setup = setup;
           return setup;
         } catch (error) {
-          // A bundled MediaKeys nobody will use: close its key store so nothing waits on it.
+          // MediaKeys nobody will use: close a bundled one's key store so nothing waits on it, take a native one off
+          // the element.
           if (mediaKeys && c.cdm === 'bundled') this.#bundled.keyStoreOf(mediaKeys)?.close();
+          if (mediaKeys && c.cdm === 'native' && this.#media) void this.#detachMediaKeys(this.#media, mediaKeys);
           if (isAbort(error, run.signal)) throw error;
           if (error instanceof DrmError) throw error;
           tried.push({ keySystem: c.keySystem, cdm: c.cdm, reason: `${step}: ${describeReason(error)}` });
@@ -395,6 +402,15 @@ export class EmeController implements ReactiveController {
     const next = this.#mediaKeysChain.then(() => media.setMediaKeys(mediaKeys));
     this.#mediaKeysChain = next.catch(() => {});
     return next;
+  }
+
+  /** Takes `mediaKeys` off `media` if it is still there when the chain gets to it (never another run's). */
+  #detachMediaKeys(media: HTMLMediaElement, mediaKeys: MediaKeys): Promise<void> {
+    const next = this.#mediaKeysChain.then(() =>
+      media.mediaKeys === mediaKeys ? media.setMediaKeys(null) : undefined,
+    );
+    this.#mediaKeysChain = next.catch(() => {});
+    return next.catch(() => {});
   }
 
   async #attachMediaKeys(run: Run, mediaKeys: MediaKeys): Promise<void> {

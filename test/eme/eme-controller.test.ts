@@ -1,6 +1,7 @@
 // EmeController against the real license server, with the platform's Clear Key where it exists (Chromium, Firefox)
 // and the bundled CDM everywhere.
 import { expect } from '@open-wc/testing';
+import { html, LitElement } from 'lit';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { defaultBundledCdm } from '../../src/eme/bundled-cdm.js';
 import { EmeController } from '../../src/eme/eme-controller.js';
@@ -83,6 +84,15 @@ const variants: Variant[] = [
   { name: 'bundled', fallback: 'always' },
 ];
 const fast = { backoff: { baseMs: 5, maxMs: 20 } };
+
+/** A real LitElement using the controller as an element would: the host is the event target. */
+class EmeTestHost extends LitElement {
+  readonly eme = new EmeController(this);
+  override render() {
+    return html`${this.eme.state}`;
+  }
+}
+if (!customElements.get('eme-test-host')) customElements.define('eme-test-host', EmeTestHost);
 
 let live: EmeController[] = [];
 
@@ -212,6 +222,27 @@ describe('EmeController', () => {
     expect(e.code).to.equal(DrmErrorCode.INVALID_CONFIG);
     expect(e.data).to.include({ kid: KID.video });
     expect(e.message + JSON.stringify(e.data)).not.to.contain('secretish');
+  });
+
+  it('drives a real LitElement host: renders its state and tears down when removed from the document', async () => {
+    const id = uniqueId();
+    const el = document.createElement('eme-test-host') as EmeTestHost;
+    el.eme.config = {
+      keySystems: { 'org.w3.clearkey': { licenseUrl: licenseUrl(id) } },
+      fallback: 'always',
+      license: fast,
+    };
+    document.body.append(el);
+    await el.eme.handleInitData('keyids', keyIdsInitData(KID.video));
+    await untilState(el.eme, el, DrmState.USABLE);
+    await el.updateComplete;
+    expect(el.shadowRoot!.textContent).to.equal('usable');
+    const none = untilState(el.eme, el, DrmState.NONE);
+    el.remove();
+    await none;
+    await el.updateComplete;
+    expect(el.shadowRoot!.textContent).to.equal('none');
+    expect(el.eme.mediaKeys).to.equal(null);
   });
 
   for (const variant of variants) {
@@ -548,6 +579,19 @@ describe('EmeController', () => {
       });
 
       if (variant.name === 'native') {
+        it('moves the native MediaKeys when the media element changes', async () => {
+          const first = document.createElement('video');
+          const second = document.createElement('video');
+          const { ctrl, target } = setup(variant, { licenseUrl: licenseUrl(uniqueId()) }, {}, { media: first });
+          await ctrl.handleInitData('keyids', keyIdsInitData(KID.video));
+          await untilState(ctrl, target, DrmState.USABLE);
+          expect(first.mediaKeys).to.equal(ctrl.mediaKeys);
+          ctrl.media = second;
+          await ctrl.idle();
+          expect(second.mediaKeys).to.equal(ctrl.mediaKeys);
+          expect(first.mediaKeys).to.equal(null);
+        });
+
         it("starts a session from the media element's 'encrypted' event", async () => {
           const video = document.createElement('video');
           const id = uniqueId();
