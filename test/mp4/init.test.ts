@@ -131,6 +131,23 @@ describe('mp4 rewriteInitToClear', () => {
     }
   });
 
+  it('handles every codec the issue lists, clear and protected', () => {
+    const formats = [
+      ...['avc1', 'avc3', 'hvc1', 'hev1', 'vp09', 'av01'].map((f) => [f, 'video'] as const),
+      ...['mp4a', 'Opus', 'ec-3'].map((f) => [f, 'audio'] as const),
+    ];
+    for (const [format, kind] of formats) {
+      const clear = buildInit({ kind, format });
+      const encrypted = buildInit({ kind, format, scheme: 'cenc', tenc: { isProtected: true, ivSize: 8, kid: KID } });
+      const t = parseInit(encrypted).tracks[0]!;
+      expect(t.format, format).to.equal(kind === 'video' ? 'encv' : 'enca');
+      expect(t.originalFormat, format).to.equal(format);
+      expect(t.sampleEntries[0]!.kind, format).to.equal(kind === 'video' ? 'visual' : 'audio');
+      expect(parseInit(clear).tracks[0]!.originalFormat, format).to.equal(format);
+      expect(toHex(rewriteInitToClear(encrypted)), format).to.equal(toHex(clear));
+    }
+  });
+
   it('keeps a clear init byte for byte', async () => {
     const clear = await fixture('/test/fixtures/clear/init-0.mp4');
     expect(toHex(rewriteInitToClear(clear))).to.equal(toHex(clear));

@@ -24,8 +24,8 @@ export interface TrunBox {
 }
 
 /**
- * `maxSamples` bounds sample_count when the run stores no per-sample fields (nothing else limits it): the caller
- * passes a limit derived from the input size, so a lying count cannot make us allocate or loop beyond the input.
+ * `maxSamples` bounds sample_count (when the run stores no per-sample fields nothing else would): the caller passes
+ * a limit derived from the input size, so a lying count cannot make us allocate or loop beyond the input.
  */
 export function parseTrun(box: Box, maxSamples: number): TrunBox {
   const { flags, reader: r } = readFullBox(box, 1);
@@ -34,12 +34,23 @@ export function parseTrun(box: Box, maxSamples: number): TrunBox {
   if (flags & TrunFlags.FIRST_SAMPLE_FLAGS) r.skip(4);
   const fields = [TrunFlags.SAMPLE_DURATION, TrunFlags.SAMPLE_SIZE, TrunFlags.SAMPLE_FLAGS, TrunFlags.SAMPLE_CTO];
   const perSample = fields.filter((f) => flags & f).length * 4;
-  if (perSample > 0 ? sampleCount * perSample !== r.remaining : sampleCount > maxSamples) {
+  if (perSample > 0 && sampleCount * perSample !== r.remaining) {
     throw new Mp4ParseError(
       Mp4ErrorCode.SIZE_MISMATCH,
       `trun sample_count ${sampleCount} does not match its ${r.remaining} byte(s) of sample fields`,
       box.path,
       { sampleCount, remaining: r.remaining },
+    );
+  }
+  if (sampleCount > maxSamples) {
+    throw new Mp4ParseError(
+      Mp4ErrorCode.SIZE_MISMATCH,
+      `trun sample_count ${sampleCount} exceeds ${maxSamples}`,
+      box.path,
+      {
+        sampleCount,
+        maxSamples,
+      },
     );
   }
   const sampleSizes = flags & TrunFlags.SAMPLE_SIZE ? new Uint32Array(sampleCount) : undefined;

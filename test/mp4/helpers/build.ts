@@ -17,6 +17,8 @@ export interface EncParams {
 export interface InitSpec {
   trackId?: number;
   kind?: 'video' | 'audio';
+  /** The clear sample entry type; default avc1 (video) or mp4a (audio). */
+  format?: string;
   /** Omit for a clear track. */
   scheme?: Scheme;
   tencVersion?: 0 | 1;
@@ -56,7 +58,7 @@ const zeros = (n: number): Uint8Array => new Uint8Array(n);
 export function buildInit(spec: InitSpec): Uint8Array {
   const trackId = spec.trackId ?? 1;
   const video = (spec.kind ?? 'video') === 'video';
-  const format = video ? 'avc1' : 'mp4a';
+  const format = spec.format ?? (video ? 'avc1' : 'mp4a');
   const fields = video
     ? concat(
         zeros(6),
