@@ -3,6 +3,9 @@
 import { expect } from '@open-wc/testing';
 import { html, LitElement } from 'lit';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { decryptSegment } from '../../src/crypto/decrypt.js';
+import { findBox, findBoxes } from '../../src/mp4/box.js';
+import { parseInit } from '../../src/mp4/init.js';
 import { defaultBundledCdm } from '../../src/eme/bundled-cdm.js';
 import { EmeController } from '../../src/eme/eme-controller.js';
 import type { EmeControllerOptions } from '../../src/eme/eme-controller.js';
@@ -84,6 +87,18 @@ const variants: Variant[] = [
   { name: 'bundled', fallback: 'always' },
 ];
 const fast = { backoff: { baseMs: 5, maxMs: 20 } };
+
+/** The pssh boxes of an init segment, whole, as EME 'cenc' init data carries them. */
+function psshOf(init: Uint8Array): Uint8Array {
+  const boxes = findBoxes(init, ['moov', 'pssh']);
+  const out = new Uint8Array(boxes.reduce((n, b) => n + b.size, 0));
+  let at = 0;
+  for (const b of boxes) {
+    out.set(init.subarray(b.start, b.start + b.size), at);
+    at += b.size;
+  }
+  return out;
+}
 
 /** A real LitElement using the controller as an element would: the host is the event target. */
 class EmeTestHost extends LitElement {
@@ -631,6 +646,28 @@ describe('EmeController', () => {
           await ctrl.reset();
           expect(await ctrl.loadSession(sessionId!)).to.equal(false);
         });
+
+        for (const wrongKey of [false, true]) {
+          it(`decrypts real cenc media to the clear media ${wrongKey ? 'NOT ' : ''}with a ${wrongKey ? 'wrong' : 'right'} key`, async () => {
+            const bytes = async (path: string) => new Uint8Array(await (await fetch(path)).arrayBuffer());
+            const [init, segment, clear] = await Promise.all([
+              bytes('/test/fixtures/cenc/init-0.mp4'),
+              bytes('/test/fixtures/cenc/seg-0-1.m4s'),
+              bytes('/test/fixtures/clear/seg-0-1.m4s'),
+            ]);
+            const faults = wrongKey ? ['wrong-key'] : [];
+            const { ctrl, target } = setup(variant, { licenseUrl: licenseUrl(uniqueId(), ...faults) });
+            // Init data as the streaming layer finds it: the init segment's pssh boxes.
+            await ctrl.handleInitData('cenc', psshOf(init));
+            await untilState(ctrl, target, DrmState.USABLE);
+            // Clear Key has no way to know a key is wrong: usable either way.
+            expect(ctrl.keyStatuses.get(KID.video)).to.equal('usable');
+            const out = await decryptSegment(segment, parseInit(init), ctrl.keyStore()!.lookup);
+            const mdat = (b: Uint8Array) => bytesToHex(findBox(b, ['mdat'])!.payload);
+            if (wrongKey) expect(mdat(out)).not.to.equal(mdat(clear));
+            else expect(mdat(out)).to.equal(mdat(clear));
+          });
+        }
 
         it('recreates a session closed with hardware-context-reset and fails on internal-error', async () => {
           const id = uniqueId();
