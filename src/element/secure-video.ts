@@ -379,6 +379,12 @@ export class SecureVideo extends LitElement {
   #drmHooks(signal: AbortSignal): DrmHooks {
     const eme = this.#eme;
     return {
+      onEncryptionScheme: (scheme) => {
+        // Only until the run has started a session (the controller then keeps its config); a scheme the
+        // page configured itself wins.
+        const config = this.#drmConfig();
+        if (!signal.aborted && config && !config.encryptionScheme) eme.config = { ...config, encryptionScheme: scheme };
+      },
       onInitData: (type, data) => {
         if (!signal.aborted) void eme.handleInitData(type, data);
       },

@@ -6,9 +6,15 @@ export interface ManifestInitData {
   pssh: Uint8Array[];
   /** Default KIDs, usable as 'keyids' init data where no pssh is given. */
   kids: Uint8Array[];
+  /** The protection scheme announced ('cenc', 'cbcs', 'cens', 'cbc1'), if any. */
+  scheme: string | undefined;
 }
 
 const CENC_NS = 'urn:mpeg:cenc:2013';
+const MP4_PROTECTION = 'urn:mpeg:dash:mp4protection:2011';
+const SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
+/** HLS METHOD -> scheme (RFC 8216bis 4.4.4.4: SAMPLE-AES-CTR is cenc, SAMPLE-AES over CMAF is cbcs). */
+const HLS_METHOD_SCHEME: Record<string, string> = { 'SAMPLE-AES-CTR': 'cenc', 'SAMPLE-AES': 'cbcs' };
 const CLEAR_KEY_PSSH_KEYFORMAT = 'urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b';
 
 function decodeBase64(text: string): Uint8Array | undefined {
@@ -34,12 +40,14 @@ function pushUnique(list: Uint8Array[], item: Uint8Array | undefined): void {
  * 'urn:mpeg:cenc:2013' namespace of ISO/IEC 23001-7 11.2). A manifest that is not XML announces nothing.
  */
 export function dashInitData(text: string): ManifestInitData {
-  const found: ManifestInitData = { pssh: [], kids: [] };
+  const found: ManifestInitData = { pssh: [], kids: [], scheme: undefined };
   const doc = new DOMParser().parseFromString(text, 'application/xml');
   if (doc.getElementsByTagName('parsererror').length) return found;
   for (const cp of Array.from(doc.getElementsByTagName('ContentProtection'))) {
     const kid = cp.getAttributeNS(CENC_NS, 'default_KID') ?? cp.getAttribute('cenc:default_KID');
     if (kid) pushUnique(found.kids, kidFromUuid(kid));
+    const value = cp.getAttribute('value') ?? '';
+    if (cp.getAttribute('schemeIdUri')?.toLowerCase() === MP4_PROTECTION && SCHEMES.has(value)) found.scheme ??= value;
     for (const p of Array.from(cp.getElementsByTagNameNS(CENC_NS, 'pssh'))) {
       pushUnique(found.pssh, decodeBase64(p.textContent ?? ''));
     }
@@ -59,11 +67,13 @@ function hlsAttributes(line: string): Map<string, string> {
  * KEYFORMAT carry a pssh box in a data: URI, and KEYID the default KID.
  */
 export function hlsInitData(text: string): ManifestInitData {
-  const found: ManifestInitData = { pssh: [], kids: [] };
+  const found: ManifestInitData = { pssh: [], kids: [], scheme: undefined };
   for (const line of text.split(/\r?\n/)) {
     if (!line.startsWith('#EXT-X-KEY:') && !line.startsWith('#EXT-X-SESSION-KEY:')) continue;
     const attrs = hlsAttributes(line.slice(line.indexOf(':') + 1));
-    if (attrs.get('METHOD') === 'NONE') continue;
+    const method = attrs.get('METHOD') ?? 'NONE';
+    if (method === 'NONE') continue;
+    found.scheme ??= HLS_METHOD_SCHEME[method];
     const keyId = attrs.get('KEYID');
     if (keyId) pushUnique(found.kids, kidFromUuid(keyId));
     const uri = attrs.get('URI') ?? '';
@@ -79,4 +89,30 @@ export function hlsInitData(text: string): ManifestInitData {
 /** Picks the parser by content: HLS playlists start with #EXTM3U, anything else is tried as an MPD. */
 export function manifestInitData(text: string): ManifestInitData {
   return text.trimStart().startsWith('#EXTM3U') ? hlsInitData(text) : dashInitData(text);
+}
+
+/**
+ * HLS media playlist: segment URI -> URI of the init segment (EXT-X-MAP, RFC 8216bis 4.4.4.5) that
+ * precedes it, both resolved against the playlist's URI. Empty for anything else.
+ */
+export function hlsInitSegments(text: string, playlistUri: string): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!text.trimStart().startsWith('#EXTM3U') || !text.includes('#EXT-X-MAP')) return map;
+  const resolve = (ref: string): string | undefined => {
+    try {
+      return new URL(ref, playlistUri).href;
+    } catch {
+      return undefined;
+    }
+  };
+  let init: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('#EXT-X-MAP:')) init = resolve(hlsAttributes(line.slice(11)).get('URI') ?? '');
+    else if (line && !line.startsWith('#') && init) {
+      const segment = resolve(line);
+      if (segment) map.set(segment, init);
+    }
+  }
+  return map;
 }

@@ -5,11 +5,48 @@ import { rewriteInitToClear } from '../mp4/rewrite.js';
 import { concat } from '../mp4/writer.js';
 import { decryptSegment } from '../crypto/decrypt.js';
 import type { ClearKeyStore } from '../cdm/index.js';
-import { manifestInitData } from './manifest-init-data.js';
-import type { ShakaRequestContext, ShakaResponse } from './shaka-types.js';
+import { hlsInitSegments, manifestInitData } from './manifest-init-data.js';
+import type { ShakaRequest, ShakaRequestContext, ShakaResponse } from './shaka-types.js';
+
+interface Pending<T> {
+  promise: Promise<T>;
+  /** Settles the promise; a later init response for the same URI (a re-fetch) settles nothing new. */
+  settle(value: T): void;
+}
+
+function deferred<T>(): Pending<T> {
+  let settle!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (settle = resolve));
+  return { promise, settle };
+}
+
+/** Rejects with the signal's reason when it aborts first (teardown while a segment waits for its init). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
 
 /** What the streaming layer needs from whoever owns EME (the element wires it to its EME controller). */
 export interface DrmHooks {
+  /**
+   * The content's protection scheme, as soon as it is known (manifest, else first protected init
+   * segment) and before any init data: the key system request can then ask for it, so a platform CDM
+   * that lacks the scheme is passed over for one that has it.
+   */
+  onEncryptionScheme(scheme: string): void;
   /** pssh boxes found in a manifest, an init segment or a media segment (key rotation): 'cenc' init data. */
   onInitData(initDataType: 'cenc', initData: Uint8Array): void;
   /** Default KIDs of protected content with no pssh: the owner turns them into 'keyids' init data. */
@@ -47,8 +84,17 @@ export class SegmentFilter {
   readonly #hooks: DrmHooks;
   readonly #types: RequestTypes;
   readonly #signal: AbortSignal;
-  /** Parsed init segment per shaka stream id: a media segment is read against its stream's init. */
-  readonly #inits = new Map<number, InitInfo>();
+  /**
+   * The init segment of each shaka stream id and of each init URI, as a promise: shaka fetches an init
+   * segment and the first media segments in parallel, so a media segment may arrive before its init and
+   * must wait for it. Registered when the init is requested, settled when its response comes through.
+   * null: the init is clear. By URI too because shaka's HLS parser fetches an init segment and the
+   * first media segments without a stream to probe them, and later appends those very bytes; the media
+   * playlists' EXT-X-MAP tags say which init a segment URI belongs to.
+   */
+  readonly #initByStream = new Map<number, Pending<InitInfo | null>>();
+  readonly #initByUri = new Map<string, Pending<InitInfo | null>>();
+  readonly #initUriOfSegment = new Map<string, string>();
   #store: Promise<ClearKeyStore | null> | undefined;
 
   constructor(hooks: DrmHooks, types: RequestTypes, signal: AbortSignal) {
@@ -57,40 +103,79 @@ export class SegmentFilter {
     this.#signal = signal;
   }
 
+  /** A shaka request filter: registers each init segment before its bytes arrive. */
+  readonly requestFilter = (type: number, request: ShakaRequest, context?: ShakaRequestContext): void => {
+    if (type !== this.#types.SEGMENT || context?.type !== this.#types.INIT_SEGMENT) return;
+    const uri = request.uris[0];
+    if (!uri) return;
+    const pending = this.#pendingInit(uri);
+    if (context.stream) this.#initByStream.set(context.stream.id, pending);
+  };
+
+  /** A shaka response filter: see the class comment. */
   readonly filter = async (type: number, response: ShakaResponse, context?: ShakaRequestContext): Promise<void> => {
     if (type === this.#types.MANIFEST) {
-      this.#announce(manifestInitData(new TextDecoder().decode(bytesOf(response.data))));
+      const text = new TextDecoder().decode(bytesOf(response.data));
+      this.#announce(manifestInitData(text));
+      for (const [segment, init] of hlsInitSegments(text, response.originalUri || response.uri)) {
+        this.#initUriOfSegment.set(segment, init);
+      }
       return;
     }
-    // Segments fetched without a stream (the HLS parser probing timestamps) are not appended: leave them.
-    const stream = context?.stream;
-    if (type !== this.#types.SEGMENT || !stream) return;
-    if (context.type === this.#types.INIT_SEGMENT) {
-      response.data = await this.#onInit(stream.id, bytesOf(response.data));
-    } else if (context.type === this.#types.MEDIA_SEGMENT) {
-      const init = this.#inits.get(stream.id);
+    if (type !== this.#types.SEGMENT) return;
+    const uri = response.originalUri || response.uri;
+    if (context?.type === this.#types.INIT_SEGMENT) {
+      const pending = this.#pendingInit(uri);
+      try {
+        response.data = await this.#onInit(pending, bytesOf(response.data));
+      } catch (e) {
+        pending.settle(null);
+        throw e;
+      }
+    } else if (context?.type === this.#types.MEDIA_SEGMENT) {
+      const initUri = this.#initUriOfSegment.get(uri);
+      const pending =
+        (context.stream ? this.#initByStream.get(context.stream.id) : undefined) ??
+        (initUri ? this.#initByUri.get(initUri) : undefined);
+      const init = pending ? await abortable(pending.promise, this.#signal) : null;
       if (init) response.data = await this.#onMedia(init, bytesOf(response.data));
     }
   };
 
-  #announce(found: { pssh: Uint8Array[]; kids: Uint8Array[] }): void {
+  #pendingInit(uri: string): Pending<InitInfo | null> {
+    let pending = this.#initByUri.get(uri);
+    if (!pending) {
+      pending = deferred();
+      this.#initByUri.set(uri, pending);
+    }
+    return pending;
+  }
+
+  #announce(found: { pssh: Uint8Array[]; kids: Uint8Array[]; scheme?: string | undefined }): void {
+    if (found.scheme) this.#hooks.onEncryptionScheme(found.scheme);
     for (const pssh of found.pssh) this.#hooks.onInitData('cenc', pssh);
     if (!found.pssh.length && found.kids.length) this.#hooks.onKeyIds(found.kids);
   }
 
-  async #onInit(streamId: number, bytes: Uint8Array): Promise<Uint8Array> {
-    const init = parseInit(bytes);
-    if (!init.tracks.some((t) => t.protection)) {
-      this.#inits.delete(streamId);
+  async #onInit(pending: Pending<InitInfo | null>, bytes: Uint8Array): Promise<Uint8Array> {
+    const parsed = parseInit(bytes);
+    const init = parsed.tracks.some((t) => t.protection) ? parsed : null;
+    if (!init) {
+      pending.settle(null);
       return bytes;
     }
-    this.#inits.set(streamId, init);
     // As a browser's 'encrypted' event would: all pssh boxes of the init segment as one 'cenc' init data
     // (EME 9.1 / ISO/IEC 23001-7 8.1), else the tenc default KIDs (what a native CDM needs 'keyids' for).
-    if (init.pssh.length) this.#hooks.onInitData('cenc', concat(...init.pssh.map((p) => p.bytes)));
-    else this.#hooks.onKeyIds(init.defaultKids);
+    this.#announce({
+      pssh: init.pssh.length ? [concat(...init.pssh.map((p) => p.bytes))] : [],
+      kids: init.defaultKids,
+      scheme: init.tracks.find((t) => t.protection)?.protection?.scheme,
+    });
     const store = await this.#decryption();
-    return store ? rewriteInitToClear(bytes) : bytes;
+    const out = store ? rewriteInitToClear(bytes) : bytes;
+    // Settled only now: a media segment must not be decrypted before the key system is known.
+    pending.settle(init);
+    return out;
   }
 
   async #onMedia(init: InitInfo, bytes: Uint8Array): Promise<Uint8Array> {

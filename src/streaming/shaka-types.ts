@@ -39,7 +39,14 @@ export type ShakaResponseFilter = (
   context?: ShakaRequestContext,
 ) => void | Promise<void>;
 
+export type ShakaRequestFilter = (
+  type: number,
+  request: ShakaRequest,
+  context?: ShakaRequestContext,
+) => void | Promise<void>;
+
 export interface ShakaNetworkingEngine {
+  registerRequestFilter(filter: ShakaRequestFilter): void;
   registerResponseFilter(filter: ShakaResponseFilter): void;
   unregisterResponseFilter(filter: ShakaResponseFilter): void;
 }

@@ -77,7 +77,9 @@ export class StreamingSession {
         },
         signal,
       );
-      player.getNetworkingEngine()?.registerResponseFilter(filter.filter);
+      const net = player.getNetworkingEngine();
+      net?.registerRequestFilter(filter.requestFilter);
+      net?.registerResponseFilter(filter.filter);
     }
     const onAbort = () => void session.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
