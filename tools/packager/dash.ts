@@ -48,7 +48,10 @@ export function dashManifest(
       '      <ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0">',
       `        <dashif:Laurl>${LICENSE_URL}</dashif:Laurl>`,
     );
-    const pssh = psshFor(track.initPsshKids);
+    // The manifest's pssh lists every KID of the adaptation set, the rotated ones included: shaka-player stops
+    // listening to 'encrypted' events once a manifest carries init data (and did not request a KID named only by a
+    // moof pssh when it listened, measured with shaka 5.2), so a DASH player learns all keys up front here.
+    const pssh = f.pssh ? psshFor(track.kids) : null;
     if (pssh) lines.push(`        <cenc:pssh>${Buffer.from(pssh).toString('base64')}</cenc:pssh>`);
     lines.push('      </ContentProtection>');
     const repAttrs =

@@ -99,7 +99,8 @@ export const FIXTURES: readonly FixtureSpec[] = [
     name: 'key-rotation',
     purpose:
       'cenc where video segments 1-2 use KID rotation-1 and 3-4 rotation-2, each fragment naming its KID in a ' +
-      'traf-local seig group; a Clear Key pssh in the moof starts each key period. Audio stays under the audio KID.',
+      'traf-local seig group; a Clear Key pssh in the moof starts each key period. Audio stays under the audio KID. ' +
+      'The MPD pssh lists both rotation KIDs; HLS switches to an init whose default_KID is rotation-2.',
     scheme: 'cenc',
     ivSize: 8,
     pssh: true,
@@ -148,6 +149,13 @@ export interface IndexSegment {
   duration: number;
 }
 
+/** An extra EXT-X-MAP in a media playlist: from `segment` on, HLS uses `init`, whose tenc default_KID is `defaultKid`. */
+export interface HlsMap {
+  segment: string;
+  init: string;
+  defaultKid: string;
+}
+
 export interface IndexTrack {
   id: string;
   kind: 'video' | 'audio';
@@ -165,6 +173,8 @@ export interface IndexTrack {
   constantIv: string | null;
   pattern: Pattern | null;
   segments: IndexSegment[];
+  /** Further init segments the HLS playlist switches to (key rotation, see HlsMap); empty for DASH-only needs. */
+  hlsMaps: HlsMap[];
 }
 
 export interface IndexFixture {
@@ -225,6 +235,22 @@ export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: Key
     };
     files.set(track.initFile, encryptInit(track.init, protection));
 
+    // HLS only: shaka-player's identity key parser takes a key's KID from the init segment in force (its tenc
+    // default_KID), so each later key period of a rotated track gets its own EXT-X-MAP whose default_KID names it.
+    const hlsMaps: HlsMap[] = [];
+    track.segments.forEach((seg, i) => {
+      const kid = segmentKids[i];
+      if (!rotated || i === 0 || !kid || kid === segmentKids[i - 1]) return;
+      const init = `init-${track.id}-${kid}.mp4`;
+      const periodProtection = {
+        ...protection,
+        defaultKid: fromHex(kid),
+        initPsshKids: spec.pssh ? [fromHex(kid)] : null,
+      };
+      files.set(init, encryptInit(track.init, periodProtection));
+      hlsMaps.push({ segment: seg.file, init, defaultKid: kid });
+    });
+
     const indexSegments: IndexSegment[] = [];
     track.segments.forEach((seg, i) => {
       const kid = segmentKids[i] ?? null;
@@ -261,6 +287,7 @@ export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: Key
       constantIv: constantIv ? toHex(constantIv) : null,
       pattern: protection.pattern,
       segments: indexSegments,
+      hlsMaps,
     });
   });
 

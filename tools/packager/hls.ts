@@ -50,7 +50,8 @@ function mediaPlaylist(
       }
       current = seg.kid;
     }
-    if (i === 0) lines.push(`#EXT-X-MAP:URI="${track.init}"`);
+    const map = i === 0 ? track.init : track.hlsMaps.find((m) => m.segment === seg.file)?.init;
+    if (map) lines.push(`#EXT-X-MAP:URI="${map}"`);
     lines.push(`#EXTINF:${(seg.duration / src.info.timescale).toFixed(5)},`, seg.file);
   });
   lines.push('#EXT-X-ENDLIST', '');
