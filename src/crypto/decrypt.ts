@@ -10,7 +10,7 @@ import { addBlocks, counterBlock, ctrDecrypt } from './ctr.js';
 import { CryptoError, CryptoErrorCode } from './errors.js';
 import { importAesKey, type AesMode } from './key-cache.js';
 import { MissingKeyError, type KeyLookup } from './keys.js';
-import { cipherRanges } from './ranges.js';
+import { cipherRanges, runEnd } from './ranges.js';
 
 /** One WebCrypto call's worth of work: pieces of the source gathered into one buffer, decrypted, scattered back. */
 interface Job {
@@ -20,8 +20,8 @@ interface Job {
   counter: Uint8Array<ArrayBuffer>;
   /** CBC: chain starts in the gathered buffer, with their IVs and the source offset of the block before them. */
   chains: { start: number; iv: Uint8Array; previousAt: number }[];
-  /** Flat [sourceOffset, length, ...]; buffer offsets follow from the order. */
-  pieces: number[];
+  /** Flat [sourceOffset, length, stride, count, ...] (see CipherRanges); buffer offsets follow from the order. */
+  runs: number[];
   size: number;
 }
 
@@ -42,7 +42,7 @@ function plan(samples: readonly PlannedSample[]): Job[] {
   const cbcJobs = new Map<string, Job>();
   let lastCtr: Job | undefined;
   for (const s of samples) {
-    const { ranges, chainStarts, total } = cipherRanges(s.size, s.enc);
+    const { runs, chainStarts, total } = cipherRanges(s.size, s.enc);
     if (total === 0) continue;
     const mode = modeOf(s.enc.scheme);
     // A CENC IV as a 16-byte block: 8-byte IVs are followed by 8 zero bytes (ISO/IEC 23001-7 9.1).
@@ -52,7 +52,7 @@ function plan(samples: readonly PlannedSample[]): Job[] {
       const id = toHex(s.key);
       let j = cbcJobs.get(id);
       if (!j) {
-        j = { mode, key: s.key, counter: iv, chains: [], pieces: [], size: 0 };
+        j = { mode, key: s.key, counter: iv, chains: [], runs: [], size: 0 };
         cbcJobs.set(id, j);
         jobs.push(j);
       }
@@ -68,48 +68,52 @@ function plan(samples: readonly PlannedSample[]): Job[] {
       ) {
         job = prev;
       } else {
-        job = { mode, key: s.key, counter: iv, chains: [], pieces: [], size: 0 };
+        job = { mode, key: s.key, counter: iv, chains: [], runs: [], size: 0 };
         jobs.push(job);
       }
       lastCtr = job;
     }
     let next = 0;
-    for (let r = 0; r < ranges.length; r += 2) {
-      if (mode === 'AES-CBC' && chainStarts[next] === r / 2) {
+    for (let r = 0; r < runs.length; r += 4) {
+      if (mode === 'AES-CBC' && chainStarts[next] === r / 4) {
         next++;
-        const n = job.pieces.length;
-        // CBC ranges are whole blocks, so the previous piece ends with the ciphertext block before this chain.
-        const previousAt = n > 0 ? job.pieces[n - 2]! + job.pieces[n - 1]! - 16 : -1;
+        const n = job.runs.length / 4;
+        // CBC runs are whole blocks, so the previous run ends with the ciphertext block before this chain.
+        const previousAt = n > 0 ? runEnd(job.runs, n - 1) - 16 : -1;
         job.chains.push({ start: job.size, iv, previousAt });
       }
-      job.pieces.push(s.offset + ranges[r]!, ranges[r + 1]!);
-      job.size += ranges[r + 1]!;
+      job.runs.push(s.offset + runs[r]!, runs[r + 1]!, runs[r + 2]!, runs[r + 3]!);
+      job.size += runs[r + 1]! * runs[r + 3]!;
     }
   }
   return jobs;
 }
 
-/** Copies the pieces of `from` into `to` back to back; short pieces (pattern blocks) by hand, faster than set(). */
-function gather(pieces: readonly number[], from: Uint8Array, to: Uint8Array): void {
+/** Copies the runs of `from` into `to` back to back; short pieces (pattern blocks) by hand, faster than set(). */
+function gather(runs: readonly number[], from: Uint8Array, to: Uint8Array): void {
   let at = 0;
-  for (let p = 0; p < pieces.length; p += 2) {
-    const off = pieces[p]!;
-    const len = pieces[p + 1]!;
-    if (len <= 64) for (let i = 0; i < len; i++) to[at + i] = from[off + i]!;
-    else to.set(from.subarray(off, off + len), at);
-    at += len;
+  for (let r = 0; r < runs.length; r += 4) {
+    const len = runs[r + 1]!;
+    const stride = runs[r + 2]!;
+    const count = runs[r + 3]!;
+    for (let k = 0, off = runs[r]!; k < count; k++, off += stride, at += len) {
+      if (len <= 64) for (let i = 0; i < len; i++) to[at + i] = from[off + i]!;
+      else to.set(from.subarray(off, off + len), at);
+    }
   }
 }
 
 /** The inverse of gather. */
-function scatter(pieces: readonly number[], from: Uint8Array, to: Uint8Array): void {
+function scatter(runs: readonly number[], from: Uint8Array, to: Uint8Array): void {
   let at = 0;
-  for (let p = 0; p < pieces.length; p += 2) {
-    const off = pieces[p]!;
-    const len = pieces[p + 1]!;
-    if (len <= 64) for (let i = 0; i < len; i++) to[off + i] = from[at + i]!;
-    else to.set(from.subarray(at, at + len), off);
-    at += len;
+  for (let r = 0; r < runs.length; r += 4) {
+    const len = runs[r + 1]!;
+    const stride = runs[r + 2]!;
+    const count = runs[r + 3]!;
+    for (let k = 0, off = runs[r]!; k < count; k++, off += stride, at += len) {
+      if (len <= 64) for (let i = 0; i < len; i++) to[off + i] = from[at + i]!;
+      else to.set(from.subarray(at, at + len), off);
+    }
   }
 }
 
@@ -134,7 +138,7 @@ async function runJobs(jobs: readonly Job[], source: Uint8Array, target: Uint8Ar
   const pads = await Promise.all(
     jobs.map((j, i) => {
       if (j.mode !== 'AES-CBC') return undefined;
-      const end = j.pieces[j.pieces.length - 2]! + j.pieces[j.pieces.length - 1]!;
+      const end = runEnd(j.runs, j.runs.length / 4 - 1);
       return cbcPaddingBlock(keys[i]!, source.subarray(end - 16, end));
     }),
   );
@@ -142,7 +146,7 @@ async function runJobs(jobs: readonly Job[], source: Uint8Array, target: Uint8Ar
     const key = keys[i]!;
     const pad = pads[i];
     const buf = scratchOf(j.size + (pad ? 16 : 0));
-    gather(j.pieces, source, buf);
+    gather(j.runs, source, buf);
     if (!pad) return ctrDecrypt(key, j.counter, buf);
     buf.set(pad, j.size);
     const chains: CbcChain[] = j.chains.map((c) => ({
@@ -153,7 +157,7 @@ async function runJobs(jobs: readonly Job[], source: Uint8Array, target: Uint8Ar
     return cbcDecryptChains(key, buf, chains);
   });
   const clear = await Promise.all(calls);
-  jobs.forEach((job, i) => scatter(job.pieces, clear[i]!, target));
+  jobs.forEach((job, i) => scatter(job.runs, clear[i]!, target));
 }
 
 function checkKey(kid: Uint8Array, key: Uint8Array | undefined): Uint8Array {

@@ -3,17 +3,24 @@
 import type { SampleEncryption } from '../mp4/segment.js';
 
 /**
- * The cipher input of one sample: byte ranges in cipher order (offsets within the sample), and for each range
- * whether a CBC chain restarts at it with the sample's IV. CTR schemes never restart within a sample: the counter
- * runs across all protected bytes.
+ * The cipher input of one sample as runs, in cipher order: a run is `count` pieces of `length` bytes starting at
+ * `offset` (within the sample) and `stride` bytes apart. A pattern ('cens', 'cbcs') becomes one strided run per
+ * protected range plus at most one shorter tail piece, so the work to describe a sample is per subsample, not per
+ * 16-byte block.
  */
 export interface CipherRanges {
-  /** Flat [offset, length, offset, length, ...] within the sample. */
-  ranges: number[];
-  /** Indexes (into ranges / 2) of ranges that start a new CBC chain. Always includes 0 when ranges is not empty. */
+  /** Flat [offset, length, stride, count, ...]. */
+  runs: number[];
+  /** Indexes (into runs / 4) of runs at which a CBC chain restarts with the IV ('cbcs': every protected range). */
   chainStarts: number[];
   /** Total bytes covered. */
   total: number;
+}
+
+/** Source offset just past the last byte of run `r` (an index into runs / 4). */
+export function runEnd(runs: readonly number[], r: number): number {
+  const [offset, length, stride, count] = [runs[4 * r]!, runs[4 * r + 1]!, runs[4 * r + 2]!, runs[4 * r + 3]!];
+  return offset + (count - 1) * stride + length;
 }
 
 /**
@@ -25,54 +32,56 @@ export interface CipherRanges {
  * A 0:0 pattern (or skip 0) encrypts every whole block. Partial blocks are never encrypted by the pattern schemes.
  */
 export function cipherRanges(size: number, enc: SampleEncryption): CipherRanges {
-  const ranges: number[] = [];
+  const runs: number[] = [];
   const chainStarts: number[] = [];
   let total = 0;
-  const protectedParts: [number, number][] = [];
-  if (enc.subsamples) {
-    let at = 0;
-    for (const s of enc.subsamples) {
-      at += s.clearBytes;
-      if (s.protectedBytes > 0) protectedParts.push([at, s.protectedBytes]);
-      at += s.protectedBytes;
-    }
-  } else if (size > 0) {
-    protectedParts.push([0, size]);
-  }
   let chainPending = false;
-  const push = (offset: number, length: number): void => {
-    if (length <= 0) return;
-    const last = ranges.length - 2;
+  const push = (offset: number, length: number, stride: number, count: number): void => {
+    if (length <= 0 || count <= 0) return;
+    const last = runs.length - 4;
     if (chainPending) {
-      chainStarts.push(ranges.length / 2);
+      chainStarts.push(runs.length / 4);
       chainPending = false;
-      ranges.push(offset, length);
-    } else if (last >= 0 && ranges[last]! + ranges[last + 1]! === offset) {
-      // Touching ranges of one chain merge: fewer, larger copies when gathering.
-      ranges[last + 1] = ranges[last + 1]! + length;
+      runs.push(offset, length, stride, count);
+    } else if (count === 1 && last >= 0 && runs[last + 3] === 1 && runs[last]! + runs[last + 1]! === offset) {
+      // Touching single pieces of one chain merge: fewer, larger copies when gathering.
+      runs[last + 1] = runs[last + 1]! + length;
     } else {
-      ranges.push(offset, length);
+      runs.push(offset, length, stride, count);
     }
-    total += length;
+    total += length * count;
   };
   const scheme = enc.scheme;
   const patterned = (scheme === 'cens' || scheme === 'cbcs') && enc.cryptByteBlock > 0 && enc.skipByteBlock > 0;
-  for (const [offset, length] of protectedParts) {
+  const each = (fn: (offset: number, length: number) => void): void => {
+    if (!enc.subsamples) {
+      fn(0, size);
+      return;
+    }
+    let at = 0;
+    for (const s of enc.subsamples) {
+      at += s.clearBytes;
+      if (s.protectedBytes > 0) fn(at, s.protectedBytes);
+      at += s.protectedBytes;
+    }
+  };
+  each((offset, length) => {
     // cbcs restarts the chain with the IV at every protected range; the others run one chain/keystream per sample.
-    if (scheme === 'cbcs' || ranges.length === 0) chainPending = true;
+    if (scheme === 'cbcs' || runs.length === 0) chainPending = true;
     if (scheme === 'cenc') {
-      push(offset, length);
+      push(offset, length, 0, 1);
     } else if (!patterned) {
-      push(offset, length - (length % 16));
+      push(offset, length - (length % 16), 0, 1);
     } else {
       const crypt = enc.cryptByteBlock * 16;
       const period = crypt + enc.skipByteBlock * 16;
-      const end = offset + length;
-      for (let at = offset; at + 16 <= end; at += period) {
-        const n = Math.min(crypt, end - at);
-        push(at, n - (n % 16));
-      }
+      // Full crypt runs, then a tail of whole blocks when the range ends inside a crypt run.
+      const full = length >= crypt ? Math.floor((length - crypt) / period) + 1 : 0;
+      push(offset, crypt, period, full);
+      const tailAt = offset + full * period;
+      const tail = Math.min(crypt, offset + length - tailAt);
+      if (tail >= 16) push(tailAt, tail - (tail % 16), 0, 1);
     }
-  }
-  return { ranges, chainStarts, total };
+  });
+  return { runs, chainStarts, total };
 }
