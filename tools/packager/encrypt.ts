@@ -44,7 +44,7 @@ export interface SegmentProtection {
   /** KID of this segment's samples, or null to leave the segment clear (clear lead). */
   kid: Uint8Array | null;
   key: Uint8Array | null;
-  /** Describe the segment with a traf-local 'seig' sample group (key rotation, clear lead). */
+  /** Name the segment's KID in a traf-local 'seig' sample group (key rotation, ISO/IEC 23001-7 6). */
   seig: boolean;
   /** KIDs for a Clear Key pssh in this moof (key rotation); null = none. */
   psshKids: Uint8Array[] | null;

@@ -82,7 +82,6 @@ export interface SegmentInfo {
   moof: Box;
   mdat: Box;
   traf: Box;
-  /** trun as found: flags, and the byte offset of its data_offset field within the trun payload (if present). */
   trun: Box;
   samples: Sample[];
   /** tfdt baseMediaDecodeTime. */
@@ -94,7 +93,6 @@ const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x2;
 const TFHD_DEFAULT_DURATION = 0x8;
 const TFHD_DEFAULT_SIZE = 0x10;
 const TFHD_DEFAULT_FLAGS = 0x20;
-const TFHD_DEFAULT_BASE_IS_MOOF = 0x20000;
 const TRUN_DATA_OFFSET = 0x1;
 const TRUN_FIRST_FLAGS = 0x4;
 const TRUN_DURATION = 0x100;
@@ -103,7 +101,7 @@ const TRUN_FLAGS = 0x400;
 const TRUN_CTO = 0x800;
 
 /** Parses a CMAF media segment with exactly one moof (one traf, one trun) followed by its mdat. */
-export function parseSegment(seg: Uint8Array, defaults: { duration?: number } = {}): SegmentInfo {
+export function parseSegment(seg: Uint8Array): SegmentInfo {
   const top = readBoxes(seg);
   const moofIndex = top.findIndex((b) => b.type === 'moof');
   const moof = top[moofIndex];
@@ -122,11 +120,12 @@ export function parseSegment(seg: Uint8Array, defaults: { duration?: number } = 
     throw new Mp4ParseError(Mp4ErrorCode.UNSUPPORTED, 'tfhd base_data_offset', tfhdBox.path);
   }
   if (tfhdFlags & TFHD_SAMPLE_DESCRIPTION_INDEX) tfhd.u32();
-  const defaultDuration = tfhdFlags & TFHD_DEFAULT_DURATION ? tfhd.u32() : (defaults.duration ?? 0);
-  const defaultSize = tfhdFlags & TFHD_DEFAULT_SIZE ? tfhd.u32() : 0;
+  // Defaults left to trex (in the init segment) are not looked up: ffmpeg's fragments always carry them in tfhd.
+  const defaultDuration = tfhdFlags & TFHD_DEFAULT_DURATION ? tfhd.u32() : undefined;
+  const defaultSize = tfhdFlags & TFHD_DEFAULT_SIZE ? tfhd.u32() : undefined;
   if (tfhdFlags & TFHD_DEFAULT_FLAGS) tfhd.u32();
-  // Without default-base-is-moof the base of the first traf is still the moof's first byte (14496-12 8.8.7.1).
-  void TFHD_DEFAULT_BASE_IS_MOOF;
+  // With or without default-base-is-moof, the data base of a moof's first traf is the moof's first byte when tfhd has
+  // no base_data_offset (ISO/IEC 14496-12 8.8.7.1), so trun's data_offset counts from the moof.
   const tfdtBox = requireChild(traf, 'tfdt');
   const tfdt = new ByteReader(tfdtBox.payload, tfdtBox.path);
   const baseTime = tfdt.u8() === 1 ? (tfdt.u24(), tfdt.u64()) : (tfdt.u24(), tfdt.u32());
@@ -142,9 +141,15 @@ export function parseSegment(seg: Uint8Array, defaults: { duration?: number } = 
   if (flags & TRUN_FIRST_FLAGS) r.u32();
   const samples: Sample[] = [];
   let at = moof.start + dataOffset;
+  if (
+    (!(flags & TRUN_DURATION) && defaultDuration === undefined) ||
+    (!(flags & TRUN_SIZE) && defaultSize === undefined)
+  ) {
+    throw new Mp4ParseError(Mp4ErrorCode.UNSUPPORTED, 'Sample durations or sizes left to trex', trun.path);
+  }
   for (let i = 0; i < count; i++) {
-    const duration = flags & TRUN_DURATION ? r.u32() : defaultDuration;
-    const size = flags & TRUN_SIZE ? r.u32() : defaultSize;
+    const duration = flags & TRUN_DURATION ? r.u32() : defaultDuration!;
+    const size = flags & TRUN_SIZE ? r.u32() : defaultSize!;
     if (flags & TRUN_FLAGS) r.u32();
     if (flags & TRUN_CTO) r.u32();
     samples.push({ offset: at, size, duration });
