@@ -85,6 +85,14 @@ describe('mp4 parseInit', () => {
     expect(init.defaultKids.map(toHex)).to.deep.equal([toHex(KID), toHex(KID2)]);
   });
 
+  it('reads a subtitle track whose sample entry fields are not boxes', () => {
+    const bytes = buildInit({ kind: 'text' });
+    const t = parseInit(bytes).tracks[0]!;
+    expect(t).to.include({ handler: 'subt', format: 'stpp', originalFormat: 'stpp', protection: undefined });
+    expect(t.sampleEntries[0]!.kind).to.equal('other');
+    expect(toHex(rewriteInitToClear(bytes))).to.equal(toHex(bytes));
+  });
+
   it('rejects malformed protection: unknown scheme, bad IV sizes, missing tenc, missing moov', () => {
     const withScheme = (scheme: string): Uint8Array =>
       buildInit({ scheme: scheme as 'cenc', tenc: { isProtected: true, ivSize: 8, kid: KID } });

@@ -67,11 +67,12 @@ export function parseSampleEntry(entry: Box, handlerType: string | undefined, st
       entry.path,
     );
   }
-  const children = readBoxes(
-    entry.payload.subarray(fieldsSize),
-    entry.path,
-    entry.start + entry.headerSize + fieldsSize,
-  );
+  // Only visual and audio entries have a known layout before their child boxes; other entries (tx3g, stpp, ...)
+  // carry fields of their own, so their bytes are not read as boxes and they are never treated as protected.
+  const children =
+    kind === 'other'
+      ? []
+      : readBoxes(entry.payload.subarray(fieldsSize), entry.path, entry.start + entry.headerSize + fieldsSize);
   const sinfBox = children.find((b) => b.type === 'sinf');
   const sinf = sinfBox ? parseSinf(sinfBox) : undefined;
   return { type: entry.type, format: sinf?.originalFormat ?? entry.type, kind, fieldsSize, children, sinf, box: entry };

@@ -16,7 +16,7 @@ export interface EncParams {
 
 export interface InitSpec {
   trackId?: number;
-  kind?: 'video' | 'audio';
+  kind?: 'video' | 'audio' | 'text';
   /** The clear sample entry type; default avc1 (video) or mp4a (audio). */
   format?: string;
   /** Omit for a clear track. */
@@ -57,7 +57,15 @@ const zeros = (n: number): Uint8Array => new Uint8Array(n);
 
 export function buildInit(spec: InitSpec): Uint8Array {
   const trackId = spec.trackId ?? 1;
-  const video = (spec.kind ?? 'video') === 'video';
+  const kind = spec.kind ?? 'video';
+  const video = kind === 'video';
+  if (kind === 'text') {
+    // XMLSubtitleSampleEntry (ISO/IEC 14496-12 12.6.3.2): null-terminated strings after the SampleEntry fields,
+    // which do not parse as boxes.
+    const ns = new TextEncoder().encode('http://www.w3.org/ns/ttml\0\0\0');
+    const stpp = box('stpp', zeros(6), u16(1), ns);
+    return textInit(trackId, stpp);
+  }
   const format = spec.format ?? (video ? 'avc1' : 'mp4a');
   const fields = video
     ? concat(
@@ -113,6 +121,26 @@ export function buildInit(spec: InitSpec): Uint8Array {
   const mvex = box('mvex', fullBox('trex', 0, 0, u32(trackId), u32(1), u32(0), u32(0), u32(0)));
   const moov = box('moov', fullBox('mvhd', 0, 0, zeros(96)), trak, mvex, ...(spec.pssh ?? []));
   return concat(box('ftyp', fourcc('iso6'), u32(0), fourcc('iso6'), fourcc('mp41')), moov);
+}
+
+function textInit(trackId: number, entry: Uint8Array): Uint8Array {
+  const stbl = box(
+    'stbl',
+    fullBox('stsd', 0, 0, u32(1), entry),
+    fullBox('stts', 0, 0, u32(0)),
+    fullBox('stsc', 0, 0, u32(0)),
+  );
+  const trak = box(
+    'trak',
+    fullBox('tkhd', 0, 3, u32(0), u32(0), u32(trackId), zeros(4), u32(0), zeros(60)),
+    box(
+      'mdia',
+      fullBox('mdhd', 0, 0, u32(0), u32(0), u32(1000), u32(0), u16(0x55c4), u16(0)),
+      fullBox('hdlr', 0, 0, u32(0), fourcc('subt'), zeros(12), u8(0)),
+      box('minf', stbl),
+    ),
+  );
+  return concat(box('ftyp', fourcc('iso6'), u32(0)), box('moov', fullBox('mvhd', 0, 0, zeros(96)), trak));
 }
 
 export interface SampleSpec {
