@@ -6,7 +6,7 @@ import { Mp4ErrorCode, Mp4ParseError } from './errors.js';
 import { parseFtyp, type FtypBox } from './boxes/ftyp.js';
 import { parseHdlr } from './boxes/hdlr.js';
 import { parseMdhd } from './boxes/mdhd.js';
-import { parseTrex, type TrexBox } from './boxes/mvex.js';
+import { parseTrex, type TrexBox } from './boxes/trex.js';
 import { parsePssh, type PsshBox } from './boxes/pssh.js';
 import { parseSgpd } from './boxes/sgpd.js';
 import type { CencScheme } from './boxes/sinf.js';

@@ -3,6 +3,7 @@
 import { childBoxes, readBoxes, type Box } from './box.js';
 import { bytesEqual } from './bytes.js';
 import { Mp4ErrorCode, Mp4ParseError } from './errors.js';
+import { mdatPayloadRange } from './boxes/mdat.js';
 import { parsePssh, type PsshBox } from './boxes/pssh.js';
 import { parseSaio } from './boxes/saio.js';
 import { parseSaiz, type SaizBox } from './boxes/saiz.js';
@@ -217,7 +218,7 @@ function encryptionOf(bytes: Uint8Array, ctx: TrafContext, entryIndex: number): 
  */
 export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
   const top = readBoxes(bytes);
-  const mdats = top.filter((b) => b.type === 'mdat');
+  const mdats = top.filter((b) => b.type === 'mdat').map(mdatPayloadRange);
   const samples: SegmentSample[] = [];
   const pssh: PsshBox[] = [];
   const kids: Uint8Array[] = [];
@@ -229,7 +230,7 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
     }
   }
   const inMdat = (offset: number, size: number): boolean =>
-    mdats.some((m) => offset >= m.start + m.headerSize && offset + size <= m.start + m.size);
+    mdats.some((m) => offset >= m.start && offset + size <= m.end);
 
   for (const moof of top.filter((b) => b.type === 'moof')) {
     const moofChildren = childBoxes(moof);
