@@ -48,7 +48,7 @@ function videoFramePast(video: HTMLVideoElement, seconds: number): Promise<numbe
 
 async function loadShaka(): Promise<Shaka> {
   // The UMD build finds no CommonJS `exports` when loaded as an ES module and publishes window.shaka.
-  await import('shaka-player/dist/shaka-player.compiled-es2021.js' as string);
+  await import('shaka-player/dist/shaka-player.compiled-es2021.js');
   const shaka = (globalThis as { shaka?: Shaka }).shaka!;
   shaka.polyfill.installAll();
   return shaka;

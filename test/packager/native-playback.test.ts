@@ -182,7 +182,7 @@ function target(f: Fixture): number {
   return f.keyRotation ? 2.5 : 1.5;
 }
 
-/** Appends every segment of every track, plays muted and resolves once currentTime passes target(f). */
+/** Appends every segment of every track, plays muted, and resolves once currentTime and a presented video frame pass target(f). */
 async function playToEnd(f: Fixture, p: Playback): Promise<void> {
   const appends = f.tracks.map((t) =>
     appendAll(
