@@ -145,6 +145,11 @@ async function runJobs(jobs: readonly Job[], source: Uint8Array, target: Uint8Ar
   const calls = jobs.map((j, i) => {
     const key = keys[i]!;
     const pad = pads[i];
+    if (!pad && j.runs.length === 4 && j.runs[3] === 1 && source.buffer instanceof ArrayBuffer) {
+      // One contiguous range (one protected NAL per sample is common): WebCrypto copies it, no need to gather.
+      const from = j.runs[0]!;
+      return ctrDecrypt(key, j.counter, new Uint8Array(source.buffer, source.byteOffset + from, j.size));
+    }
     const buf = scratchOf(j.size + (pad ? 16 : 0));
     gather(j.runs, source, buf);
     if (!pad) return ctrDecrypt(key, j.counter, buf);
