@@ -359,12 +359,12 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
     const samples = [{ clear: bytes(40, 1), iv: iv8(1) }];
     const asyncLookup: KeyLookup = (kid) =>
       new Promise((resolve) => queueMicrotask(() => resolve(KEYS.get(toHex(kid)))));
-    await roundTrip({ scheme: 'cenc', tenc: { isProtected: true, ivSize: 8, kid: KIDS.video }, samples });
     const init = buildInit({ scheme: 'cenc', tenc: { isProtected: true, ivSize: 8, kid: KIDS.video } });
     const data = await encryptSample(samples[0]!.clear, { scheme: 'cenc', key: keyOf(KIDS.video), iv: samples[0]!.iv });
     const seg = buildSegment({ samples: [{ data, iv: samples[0]!.iv }] });
     const out = await decryptSegment(seg, parseInit(init), asyncLookup);
-    expect(toHex(out)).to.not.equal(toHex(seg));
+    const s = parseSegment(seg, parseInit(init)).samples[0]!;
+    expect(toHex(out.subarray(s.offset, s.offset + s.size))).to.equal(toHex(samples[0]!.clear));
     const bad = await decryptSegment(seg, parseInit(init), () => new Uint8Array(15)).then(
       () => undefined,
       (e: unknown) => e,
