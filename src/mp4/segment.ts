@@ -8,7 +8,14 @@ import { parsePssh, type PsshBox } from './boxes/pssh.js';
 import { parseSaio } from './boxes/saio.js';
 import { parseSaiz, type SaizBox } from './boxes/saiz.js';
 import { parseSbgp } from './boxes/sbgp.js';
-import { parseSenc, readAuxInfo, SENC_USE_SUBSAMPLES, type SampleAuxInfo, type Subsample } from './boxes/senc.js';
+import {
+  isSampleEncryptionBox,
+  parseSenc,
+  readAuxInfo,
+  SENC_USE_SUBSAMPLES,
+  type SampleAuxInfo,
+  type Subsample,
+} from './boxes/senc.js';
 import { parseSgpd } from './boxes/sgpd.js';
 import { isCencScheme, type CencScheme } from './boxes/sinf.js';
 import type { EncryptionDefaults } from './boxes/tenc.js';
@@ -150,15 +157,18 @@ function encryptionOf(bytes: Uint8Array, ctx: TrafContext, entryIndex: number): 
   const paramsOf = (i: number): EncryptionDefaults => groups?.[i] ?? sinf.tenc;
   const ivSizeOf = (i: number): number => (paramsOf(i).isProtected ? paramsOf(i).perSampleIvSize : 0);
 
-  const sencBox = ctx.children.find((b) => b.type === 'senc');
+  // senc, else PIFF 1.1's 'uuid' SampleEncryptionBox (content converted from Smooth Streaming often has it).
+  const sencBox = ctx.children.find((b) => b.type === 'senc') ?? ctx.children.find(isSampleEncryptionBox);
   const saizBox = ctx.children.find(
     (b) => b.type === 'saiz' && (parseSaiz(b).auxInfoType ?? sinf.scheme) === sinf.scheme,
   );
   const saiz = saizBox ? parseSaiz(saizBox) : undefined;
   let aux: SampleAuxInfo[] | undefined;
+  let kidOverride: Uint8Array | undefined;
   if (sencBox) {
     const senc = parseSenc(sencBox, n, ivSizeOf);
     aux = senc.samples;
+    kidOverride = senc.kid;
     if (saiz && saizBox) {
       // saiz must describe the same records senc holds; a disagreement means an IV size mismatch somewhere.
       const withSubs = (senc.flags & SENC_USE_SUBSAMPLES) !== 0;
@@ -201,7 +211,7 @@ function encryptionOf(bytes: Uint8Array, ctx: TrafContext, entryIndex: number): 
     }
     out.push({
       scheme: sinf.scheme,
-      kid: p.kid,
+      kid: groups?.[i] ? p.kid : (kidOverride ?? p.kid),
       iv,
       subsamples,
       cryptByteBlock: p.cryptByteBlock,
@@ -300,7 +310,7 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
         const isCencAux =
           (b.type === 'saiz' && isCencAuxType(parseSaiz(b).auxInfoType)) ||
           (b.type === 'saio' && isCencAuxType(parseSaio(b).auxInfoType));
-        if (b.type === 'senc' || isCencAux || isSeigGroup) encryptionBoxes.push(b);
+        if (isSampleEncryptionBox(b) || isCencAux || isSeigGroup) encryptionBoxes.push(b);
       }
     }
   }

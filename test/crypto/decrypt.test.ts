@@ -226,6 +226,34 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
     expect(traf.map((b) => b.type)).to.not.include('senc');
   });
 
+  it('reads sample encryption from a PIFF 1.1 uuid box, with and without its IV size / KID override', async () => {
+    const clear = [300, 41].map((n, i) => bytes(n, 400 + i));
+    const init = buildInit({ scheme: 'cenc', tenc: { isProtected: true, ivSize: 8, kid: KIDS.video } });
+    for (const override of [undefined, { ivSize: 16 as const, kid: KIDS.rot1 }]) {
+      const specs: SampleSpec[] = [];
+      for (const [i, c] of clear.entries()) {
+        const iv = override ? iv16(410 + i) : iv8(i);
+        const subsamples: [number, number][] = [[7, c.length - 7]];
+        const data = await encryptSample(c, {
+          scheme: 'cenc',
+          key: keyOf(override?.kid ?? KIDS.video),
+          iv,
+          subsamples,
+        });
+        specs.push({ data, iv, subsamples });
+      }
+      const seg = buildSegment({ samples: specs, aux: 'piff', piffOverride: override });
+      const info = parseSegment(seg, parseInit(init));
+      expect(info.kids.map(toHex)).to.deep.equal([toHex(override?.kid ?? KIDS.video)]);
+      const out = await decryptSegment(seg, parseInit(init), lookup);
+      info.samples.forEach((s, i) =>
+        expect(toHex(out.subarray(s.offset, s.offset + s.size))).to.equal(toHex(clear[i]!)),
+      );
+      const traf = childBoxes(childBoxes(readBoxes(out)[0]!).find((b) => b.type === 'traf')!);
+      expect(traf.map((b) => b.type)).to.deep.equal(['tfhd', 'tfdt', 'trun', 'free']);
+    }
+  });
+
   it('key rotation: fragment-local seig groups switch KIDs, an unprotected group stays clear', async () => {
     const rot1: EncParams = { isProtected: true, ivSize: 8, kid: KIDS.rot1 };
     const rot2: EncParams = { isProtected: true, ivSize: 16, kid: KIDS.rot2 };

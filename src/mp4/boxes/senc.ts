@@ -2,11 +2,23 @@
 // 'saiz'/'saio' (ISO/IEC 23001-7 7.1): per sample an IV of Per_Sample_IV_Size bytes (from tenc or the sample's seig
 // group; 0 with a constant IV) and, with flag 0x2, a subsample map.
 import type { Box } from '../box.js';
+import { bytesEqual, fromHex } from '../bytes.js';
 import { Mp4ErrorCode, Mp4ParseError } from '../errors.js';
 import { expectEnd, readFullBox } from '../full-box.js';
 import type { ByteReader } from '../reader.js';
 
 export const SENC_USE_SUBSAMPLES = 0x2;
+const PIFF_OVERRIDE_TRACK_ENCRYPTION = 0x1;
+
+/** The extended type of PIFF 1.1's SampleEncryptionBox ('uuid'), the layout senc was standardised from. */
+export const PIFF_SENC_USER_TYPE = fromHex('a2394f525a9b4f14a2446c427c648df4');
+
+/** Whether `box` is a senc, or a PIFF 1.1 SampleEncryptionBox (same layout, optional per-fragment overrides). */
+export function isSampleEncryptionBox(box: Box): boolean {
+  return (
+    box.type === 'senc' || (box.type === 'uuid' && !!box.userType && bytesEqual(box.userType, PIFF_SENC_USER_TYPE))
+  );
+}
 
 export interface Subsample {
   clearBytes: number;
@@ -38,14 +50,28 @@ export function readAuxInfo(r: ByteReader, ivSize: number, withSubsamples: boole
 export interface SencBox {
   flags: number;
   samples: SampleAuxInfo[];
+  /** A PIFF 1.1 box's KID override for the fragment's samples (undefined for senc). */
+  kid: Uint8Array | undefined;
 }
 
 /**
- * senc cannot be parsed alone: the IV size of each sample comes from tenc or its seig group, so the caller passes
+ * Parses senc (or its PIFF 1.1 'uuid' form). senc cannot be parsed alone: the IV size of each sample comes from tenc or its seig group, so the caller passes
  * `ivSizeOf(sampleIndex)` and the number of samples the track fragment's runs hold.
  */
 export function parseSenc(box: Box, expectedCount: number, ivSizeOf: (i: number) => number): SencBox {
   const { flags, reader: r } = readFullBox(box, 0);
+  let ivSize = ivSizeOf;
+  let kid: Uint8Array | undefined;
+  if (box.type === 'uuid' && flags & PIFF_OVERRIDE_TRACK_ENCRYPTION) {
+    // PIFF 1.1 SampleEncryptionBox: AlgorithmID (24 bits), IV_size and KID override the track defaults.
+    r.skip(3);
+    const size = r.u8();
+    if (size !== 0 && size !== 8 && size !== 16) {
+      throw new Mp4ParseError(Mp4ErrorCode.BAD_VALUE, `PIFF IV_size ${size}`, box.path, { field: 'IV_size' });
+    }
+    kid = r.bytes(16);
+    ivSize = (i) => (ivSizeOf(i) === 0 ? 0 : size);
+  }
   const count = r.u32();
   if (count !== expectedCount) {
     throw new Mp4ParseError(
@@ -57,8 +83,8 @@ export function parseSenc(box: Box, expectedCount: number, ivSizeOf: (i: number)
   }
   const withSubsamples = (flags & SENC_USE_SUBSAMPLES) !== 0;
   const samples: SampleAuxInfo[] = [];
-  for (let i = 0; i < count; i++) samples.push(readAuxInfo(r, ivSizeOf(i), withSubsamples));
+  for (let i = 0; i < count; i++) samples.push(readAuxInfo(r, ivSize(i), withSubsamples));
   // Bytes left over mean the IV size we were told does not match what was written.
   expectEnd(r, 'the last senc entry (IV size mismatch?)');
-  return { flags, samples };
+  return { flags, samples, kid };
 }

@@ -1,6 +1,7 @@
 // Hand-built CENC init and media segments for tests, written with src/mp4/writer.ts. Small, explicit, and
 // independent of the packager under tools/.
-import { box, concat, fourcc, fullBox, i32, u16, u32, u64, u8 } from '../../../src/mp4/writer.js';
+import { fromHex } from '../../../src/mp4/bytes.js';
+import { box, concat, fourcc, fullBox, i32, u16, u24, u32, u64, u8 } from '../../../src/mp4/writer.js';
 import { CLEAR_KEY_SYSTEM_ID } from '../../../src/mp4/boxes/pssh.js';
 
 export type Scheme = 'cenc' | 'cbc1' | 'cens' | 'cbcs';
@@ -154,8 +155,13 @@ export interface SampleSpec {
 export interface SegmentSpec {
   trackId?: number;
   samples: SampleSpec[];
-  /** 'senc': senc + saiz + saio into senc; 'mdat': saiz + saio pointing at aux info in mdat; 'none'. */
-  aux?: 'senc' | 'mdat' | 'none';
+  /**
+   * 'senc': senc + saiz + saio into senc; 'mdat': saiz + saio pointing at aux info in mdat; 'piff': only a PIFF 1.1
+   * 'uuid' SampleEncryptionBox; 'none'.
+   */
+  aux?: 'senc' | 'mdat' | 'piff' | 'none';
+  /** With aux 'piff': the box's override of IV size and KID (flag 0x1). */
+  piffOverride?: { ivSize: 8 | 16; kid: Uint8Array };
   /** Write subsample maps (senc flag 0x2). */
   withSubsamples?: boolean;
   /** sbgp 'seig' entries: [sample_count, group_description_index]. */
@@ -214,7 +220,13 @@ export function buildSegment(spec: SegmentSpec): Uint8Array {
       );
     }
     if (spec.localSeig) trafParts.push(seigSgpd(spec.localSeig));
-    if (mode !== 'none') {
+    if (mode === 'piff') {
+      const o = spec.piffOverride;
+      const override = o ? [u24(0x000001), u8(o.ivSize), o.kid] : [];
+      const flags = (withSubs ? 2 : 0) | (o ? 1 : 0);
+      const piffSenc = fromHex('a2394f525a9b4f14a2446c427c648df4');
+      trafParts.push(box('uuid', piffSenc, u8(0), u24(flags), ...override, u32(spec.samples.length), auxBlob));
+    } else if (mode !== 'none') {
       trafParts.push(saiz(infos.map((i) => i.length)), fullBox('saio', 0, 0, u32(1), u32(auxOffset)));
       if (mode === 'senc') trafParts.push(fullBox('senc', 0, withSubs ? 2 : 0, u32(spec.samples.length), auxBlob));
     }
