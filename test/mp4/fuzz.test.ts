@@ -61,6 +61,10 @@ describe('mp4 parsers under generated and mutated input (fast-check)', () => {
       { init: parseInit(cencInit), bytes: buildSegment({ samples, aux: 'mdat' }) },
       {
         init: parseInit(cencInit),
+        bytes: buildSegment({ samples, aux: 'piff', piffOverride: { ivSize: 8, kid: KID2 } }),
+      },
+      {
+        init: parseInit(cencInit),
         bytes: buildSegment({
           samples,
           localSeig: [{ isProtected: true, ivSize: 8, kid: KID2 }],
