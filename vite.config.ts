@@ -45,6 +45,7 @@ export default defineConfig({
       entry: {
         index: 'src/index.ts',
         define: 'src/define.ts',
+        'cdm/index': 'src/cdm/index.ts',
       },
       formats: ['es'],
     },

@@ -9,6 +9,7 @@ import { keyIdsInitData } from '../eme/init-data.js';
 import type { DrmState } from '../eme/key-status.js';
 import type { KeyStatus } from '../eme/key-status.js';
 import type { CdmKind, DrmConfig, Fallback } from '../eme/key-system-config.js';
+import type { DrmEventMap } from '../eme/events.js';
 import { MEDIA_EVENTS, cloneMediaEvent } from './media-events.js';
 import { defaultMessages } from './messages.js';
 import type { SecureVideoMessages } from './messages.js';
@@ -42,9 +43,20 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @attr {string} crossorigin - As on <video>: anonymous | use-credentials.
  * @attr {boolean} playsinline - As on <video>.
  * @attr {string} status - Read-only, reflected: empty | loading | loaded | error.
+ * @attr {string} license-url - Clear Key (or `key-system`) license server URL, when `drm` sets none.
+ * @attr {string} key-system - The key system `license-url` is for. Default org.w3.clearkey.
+ * @attr {string} fallback - auto | always | never: native or bundled Clear Key, when `drm.fallback` is unset. Default auto.
+ * @attr {string} drm-state - Read-only, reflected: none | pending | usable | expired | output-restricted | error.
  *
  * @fires error - Loading or playback failed; `element.error` says why.
  * @fires statuschange - `status` changed (an Event; read `element.status`).
+ * @fires license-request - A license request is about to be sent (CustomEvent<LicenseRequestDetail>; no body, no keys).
+ * @fires license-response - A license arrived (CustomEvent<LicenseResponseDetail>; no keys).
+ * @fires keystatuseschange - Key statuses changed (CustomEvent<KeyStatusesDetail>).
+ * @fires drmstatechange - `drmState` changed (CustomEvent<DrmStateDetail>).
+ * @fires drmerror - A DRM failure (CustomEvent<DrmErrorDetail>); `drmError` holds it too.
+ * @fires waitingforkey - Playback waits for a key no session has yet (native and bundled CDM alike).
+ * @fires encrypted - The media announced init data (a MediaEncryptedEvent, native path).
  * @fires loadstart - And every other HTMLMediaElement event of the inner video, re-dispatched from the host.
  *
  * @slot error - Replaces the message shown when loading fails.
@@ -425,5 +437,9 @@ export class SecureVideo extends LitElement {
 declare global {
   interface HTMLElementTagNameMap {
     'secure-video': SecureVideo;
+  }
+  // The EME controller dispatches its events from the element (see DrmEventMap for their details).
+  interface HTMLElementEventMap extends DrmEventMap {
+    statuschange: Event;
   }
 }

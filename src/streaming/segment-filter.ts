@@ -185,12 +185,19 @@ export class SegmentFilter {
     const store = await this.#decryption();
     if (!store) return bytes;
     // Clear-lead segments have no KIDs: the lookup is never called, and only encryption boxes go.
-    return decryptSegment(bytes, init, async (kid) => {
-      const key = await store.lookup(kid);
-      if (key) return key;
-      this.#hooks.onWaitingForKey(kid);
-      return store.waitForKey(kid, this.#signal);
-    });
+    return decryptSegment(
+      bytes,
+      init,
+      async (kid) => {
+        const key = await store.lookup(kid);
+        if (key) return key;
+        this.#hooks.onWaitingForKey(kid);
+        return store.waitForKey(kid, this.#signal);
+      },
+      // In place: the downloaded buffer is ours to change (response.data gets the result), and a failure
+      // leaves it untouched.
+      { inPlace: true },
+    );
   }
 
   #decryption(): Promise<ClearKeyStore | null> {
