@@ -1,10 +1,9 @@
-/** base64url without padding (RFC 4648 5), the encoding of every binary value in Clear Key JSON (EME 9.1.5). */
-
-export function toBase64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+/**
+ * base64url (RFC 4648 5), the encoding of every binary value in Clear Key JSON (EME 9.1.5). Encoding is the
+ * CDM's (unpadded, as the spec requires); decoding here is lenient about padding, because license servers
+ * and pages hand the controller whatever their base64 library wrote. The CDM itself stays strict.
+ */
+export { toBase64Url as toBase64url } from '../cdm/bytes.js';
 
 /** Decodes base64url (padding optional); null when the text is not base64url. */
 export function fromBase64url(text: string): Uint8Array | null {

@@ -8,7 +8,7 @@ import { parseSbgp } from './boxes/sbgp.js';
 import { parseStsd, type SampleEntry } from './boxes/stsd.js';
 import { parseHdlr } from './boxes/hdlr.js';
 import type { SegmentInfo } from './segment.js';
-import { box, fourcc } from './writer.js';
+import { box, concat, fourcc } from './writer.js';
 
 function wholeBoxBytes(b: Box): Uint8Array {
   return new Uint8Array(b.payload.buffer, b.payload.byteOffset - b.headerSize, b.size);
@@ -69,15 +69,7 @@ export function rewriteInitToClear(bytes: Uint8Array): Uint8Array {
   const parts = top
     .filter((b) => b.type !== 'pssh')
     .map((b) => (b.type === 'moov' ? rewriteContainer(b, undefined) : wholeBoxBytes(b)));
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(...parts);
 }
 
 const FREE = fourcc('free');
