@@ -8,6 +8,13 @@ import type { ClearKeyStore } from '../cdm/index.js';
 import { hlsInitSegments, manifestInitData } from './manifest-init-data.js';
 import type { ShakaRequest, ShakaRequestContext, ShakaResponse } from './shaka-types.js';
 
+/** An init segment as it was parsed and as it went to MSE (rewritten to clear on the bundled path). */
+interface InitRecord {
+  /** Parsed, when it is protected; null for a clear init. */
+  protectedInit: InitInfo | null;
+  appended: Uint8Array;
+}
+
 interface Pending<T> {
   promise: Promise<T>;
   /** Settles the promise; a later init response for the same URI (a re-fetch) settles nothing new. */
@@ -80,25 +87,34 @@ function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
  * when needed). Errors from parsing or decryption are thrown, so shaka reports them (RESPONSE_FILTER_ERROR
  * carrying ours as data[0]).
  */
+export interface SegmentFilterOptions {
+  /** Where init data goes and keys come from; without it, segments are left encrypted. */
+  drm?: DrmHooks | undefined;
+  /** Put each media segment's init segment in front of it (see platform-quirks.ts). */
+  repeatInitSegments?: boolean;
+}
+
 export class SegmentFilter {
-  readonly #hooks: DrmHooks;
+  readonly #hooks: DrmHooks | undefined;
+  readonly #repeatInit: boolean;
   readonly #types: RequestTypes;
   readonly #signal: AbortSignal;
   /**
    * The init segment of each shaka stream id and of each init URI, as a promise: shaka fetches an init
    * segment and the first media segments in parallel, so a media segment may arrive before its init and
    * must wait for it. Registered when the init is requested, settled when its response comes through.
-   * null: the init is clear. By URI too because shaka's HLS parser fetches an init segment and the
+   * By URI too because shaka's HLS parser fetches an init segment and the
    * first media segments without a stream to probe them, and later appends those very bytes; the media
    * playlists' EXT-X-MAP tags say which init a segment URI belongs to.
    */
-  readonly #initByStream = new Map<number, Pending<InitInfo | null>>();
-  readonly #initByUri = new Map<string, Pending<InitInfo | null>>();
+  readonly #initByStream = new Map<number, Pending<InitRecord | null>>();
+  readonly #initByUri = new Map<string, Pending<InitRecord | null>>();
   readonly #initUriOfSegment = new Map<string, string>();
   #store: Promise<ClearKeyStore | null> | undefined;
 
-  constructor(hooks: DrmHooks, types: RequestTypes, signal: AbortSignal) {
-    this.#hooks = hooks;
+  constructor(options: SegmentFilterOptions, types: RequestTypes, signal: AbortSignal) {
+    this.#hooks = options.drm;
+    this.#repeatInit = options.repeatInitSegments ?? false;
     this.#types = types;
     this.#signal = signal;
   }
@@ -115,6 +131,7 @@ export class SegmentFilter {
   /** A shaka response filter: see the class comment. */
   readonly filter = async (type: number, response: ShakaResponse, context?: ShakaRequestContext): Promise<void> => {
     if (type === this.#types.MANIFEST) {
+      if (!this.#hooks) return;
       const text = new TextDecoder().decode(bytesOf(response.data));
       this.#announce(manifestInitData(text));
       for (const [segment, init] of hlsInitSegments(text, response.originalUri || response.uri)) {
@@ -138,11 +155,14 @@ export class SegmentFilter {
         (context.stream ? this.#initByStream.get(context.stream.id) : undefined) ??
         (initUri ? this.#initByUri.get(initUri) : undefined);
       const init = pending ? await abortable(pending.promise, this.#signal) : null;
-      if (init) response.data = await this.#onMedia(init, bytesOf(response.data));
+      if (!init) return;
+      let data = bytesOf(response.data);
+      if (init.protectedInit) data = await this.#onMedia(init.protectedInit, data);
+      response.data = this.#repeatInit ? concat(init.appended, data) : data;
     }
   };
 
-  #pendingInit(uri: string): Pending<InitInfo | null> {
+  #pendingInit(uri: string): Pending<InitRecord | null> {
     let pending = this.#initByUri.get(uri);
     if (!pending) {
       pending = deferred();
@@ -152,16 +172,19 @@ export class SegmentFilter {
   }
 
   #announce(found: { pssh: Uint8Array[]; kids: Uint8Array[]; scheme?: string | undefined }): void {
-    if (found.scheme) this.#hooks.onEncryptionScheme(found.scheme);
-    for (const pssh of found.pssh) this.#hooks.onInitData('cenc', pssh);
-    if (!found.pssh.length && found.kids.length) this.#hooks.onKeyIds(found.kids);
+    const hooks = this.#hooks;
+    if (!hooks) return;
+    if (found.scheme) hooks.onEncryptionScheme(found.scheme);
+    for (const pssh of found.pssh) hooks.onInitData('cenc', pssh);
+    if (!found.pssh.length && found.kids.length) hooks.onKeyIds(found.kids);
   }
 
-  async #onInit(pending: Pending<InitInfo | null>, bytes: Uint8Array): Promise<Uint8Array> {
+  async #onInit(pending: Pending<InitRecord | null>, bytes: Uint8Array): Promise<Uint8Array> {
     const parsed = parseInit(bytes);
     const init = parsed.tracks.some((t) => t.protection) ? parsed : null;
     if (!init) {
-      pending.settle(null);
+      // Copied: shaka owns the response buffer it appends.
+      pending.settle({ protectedInit: null, appended: bytes.slice() });
       return bytes;
     }
     // As a browser's 'encrypted' event would: all pssh boxes of the init segment as one 'cenc' init data
@@ -174,14 +197,14 @@ export class SegmentFilter {
     const store = await this.#decryption();
     const out = store ? rewriteInitToClear(bytes) : bytes;
     // Settled only now: a media segment must not be decrypted before the key system is known.
-    pending.settle(init);
+    pending.settle({ protectedInit: init, appended: out === bytes ? bytes.slice() : out });
     return out;
   }
 
   async #onMedia(init: InitInfo, bytes: Uint8Array): Promise<Uint8Array> {
     const segment = parseSegment(bytes, init);
     // Key rotation: a pssh in moof announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1).
-    if (segment.pssh.length) this.#hooks.onInitData('cenc', concat(...segment.pssh.map((p) => p.bytes)));
+    if (segment.pssh.length) this.#hooks?.onInitData('cenc', concat(...segment.pssh.map((p) => p.bytes)));
     const store = await this.#decryption();
     if (!store) return bytes;
     // Clear-lead segments have no KIDs: the lookup is never called, and only encryption boxes go.
@@ -191,7 +214,7 @@ export class SegmentFilter {
       async (kid) => {
         const key = await store.lookup(kid);
         if (key) return key;
-        this.#hooks.onWaitingForKey(kid);
+        this.#hooks?.onWaitingForKey(kid);
         return store.waitForKey(kid, this.#signal);
       },
       // In place: the downloaded buffer is ours to change (response.data gets the result), and a failure
@@ -201,7 +224,7 @@ export class SegmentFilter {
   }
 
   #decryption(): Promise<ClearKeyStore | null> {
-    this.#store ??= this.#hooks.decryption();
+    this.#store ??= this.#hooks ? this.#hooks.decryption() : Promise.resolve(null);
     return this.#store;
   }
 }

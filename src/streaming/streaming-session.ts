@@ -3,6 +3,7 @@ import { PlaybackError, PlaybackErrorCode } from './errors.js';
 import type { ShakaError, ShakaPlayer } from './shaka-types.js';
 import { SegmentFilter } from './segment-filter.js';
 import type { DrmHooks } from './segment-filter.js';
+import { losesInitSegmentOnAbort } from './platform-quirks.js';
 
 export interface StreamingSessionOptions {
   /** The media element shaka attaches its MediaSource to. */
@@ -66,9 +67,12 @@ export class StreamingSession {
         },
         mediaSource: { insertFakeEncryptionInInit: false },
       });
+    }
+    const repeatInitSegments = losesInitSegmentOnAbort();
+    if (options.drm || repeatInitSegments) {
       const { RequestType, AdvancedRequestType } = shaka.net.NetworkingEngine;
       const filter = new SegmentFilter(
-        options.drm,
+        { drm: options.drm, repeatInitSegments },
         {
           MANIFEST: RequestType['MANIFEST']!,
           SEGMENT: RequestType['SEGMENT']!,

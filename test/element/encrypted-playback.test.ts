@@ -49,6 +49,16 @@ for (const fallback of ['auto', 'always'] as const) {
       });
     }
 
+    for (const f of all.filter((x) => x.name === 'cenc' || x.name === 'cbcs' || x.name === 'cenc-no-pssh')) {
+      it(`${f.name}: HLS with the license server`, async () => {
+        const el = await fixture<SecureVideo>(
+          html`<secure-video muted fallback=${fallback} license-url="/license" src=${f.path + f.hls}></secure-video>`,
+        );
+        await playsThrough(el, f);
+        expect(el.cdm).to.equal(expectedCdm(f, fallback));
+      });
+    }
+
     it('cenc: DASH with inline clearKeys (no server)', async () => {
       const f = all.find((x) => x.name === 'cenc')!;
       const keys = await testKeys();

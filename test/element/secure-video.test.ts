@@ -87,6 +87,18 @@ describe('<secure-video> with a clear DASH stream', () => {
     await playedPast(el, 0.5);
   });
 
+  it('keeps playing after a seek (shaka aborts the SourceBuffer to set timestampOffset)', async () => {
+    const el = await fixture<SecureVideo>(html`<secure-video muted src=${CLEAR_DASH}></secure-video>`);
+    await loaded(el);
+    await el.play();
+    await playedPast(el, 0.3);
+    const seeked = until(el, 'seeked');
+    el.currentTime = 2.2;
+    await seeked;
+    await playedPast(el, 2.6);
+    expect(el.currentTime).to.be.greaterThan(2.6);
+  });
+
   it('drops a superseded load: only the last src plays', async () => {
     const el = await fixture<SecureVideo>(html`<secure-video muted></secure-video>`);
     let errors = 0;
