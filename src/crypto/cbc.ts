@@ -4,10 +4,32 @@
 // gives every block right except the first block of each later chain, which comes out xored with the previous
 // chain's last ciphertext block instead of its own IV; xoring it with (that ciphertext block xor IV) repairs it.
 //
-// WebCrypto's AES-CBC always removes PKCS#7 padding and fails when there is none, so one extra block goes after the
-// data: AES-CBC-encrypt of an empty plaintext with IV = the last ciphertext block, which is exactly the ciphertext of
-// a full padding block following the data. Decryption then strips it.
+// WebCrypto's AES-CBC always removes PKCS#7 padding and fails when there is none, so two extra blocks go after the
+// data: a zero block Z, then E(Z xor 0x10...10), the ciphertext of a full padding block following Z. Decryption
+// strips the padding and leaves D(Z) xor (last data block) as one extra block of garbage after the data. The pair
+// depends on the key only, so it is made once per key and no round trip precedes the decryption of a segment.
 import { decryptFailed } from './errors.js';
+
+/** Bytes that go after the data of every CBC call (see above); the result has 16 bytes of garbage after the data. */
+export const CBC_TAIL_BYTES = 32;
+
+const tails = new WeakMap<CryptoKey, Promise<Uint8Array>>();
+
+/** The CBC_TAIL_BYTES that make WebCrypto accept unpadded data under `key`, computed once per CryptoKey. */
+export function cbcTail(key: CryptoKey): Promise<Uint8Array> {
+  let tail = tails.get(key);
+  if (!tail) {
+    const zero = new Uint8Array(16);
+    tail = cbcPaddingBlock(key, zero).then((pad) => {
+      const out = new Uint8Array(CBC_TAIL_BYTES);
+      out.set(pad, 16);
+      return out;
+    });
+    tails.set(key, tail);
+    tail.catch(() => tails.delete(key));
+  }
+  return tail;
+}
 
 /** One CBC chain inside the gathered ciphertext. */
 export interface CbcChain {
@@ -30,9 +52,9 @@ export async function cbcPaddingBlock(key: CryptoKey, lastBlock: Uint8Array): Pr
 }
 
 /**
- * Starts the decryption of `padded` (whole blocks of ciphertext, then the padding block) and repairs the chain
- * starts once it is done. WebCrypto copies its input when called (WebCrypto 14.3.2), so `padded` may be reused
- * as soon as this returns.
+ * Starts the decryption of `padded` (whole blocks of ciphertext, then a padding block or cbcTail) and repairs the
+ * chain starts once it is done. WebCrypto copies its input when called (WebCrypto 14.3.2), so `padded` may be
+ * reused as soon as this returns.
  */
 export function cbcDecryptChains(
   key: CryptoKey,

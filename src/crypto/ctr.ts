@@ -27,6 +27,27 @@ export function addBlocks(block: Uint8Array, n: bigint): Uint8Array<ArrayBuffer>
 }
 
 /**
+ * Whether `next` is `block` advanced by `n` blocks (0 <= n < 2^53) as a 128-bit big-endian counter: the test for
+ * merging samples into one keystream, made per sample, so it adds byte by byte without allocating.
+ */
+export function isAdvancedBy(block: Uint8Array, n: number, next: Uint8Array): boolean {
+  let carry = n;
+  for (let i = 15; i >= 0; i--) {
+    const sum = block[i]! + (carry % 256);
+    if ((sum & 0xff) !== next[i]) return false;
+    carry = Math.floor(carry / 256) + (sum >> 8);
+  }
+  return true;
+}
+
+/** Whether `blocks` blocks from `counter` would wrap its low 64 bits (see ctrDecrypt). */
+function wraps(counter: Uint8Array, blocks: number): boolean {
+  // Fewer than 2^32 blocks (64 GiB) can only wrap when bytes 8-11 are all 0xff: skip the BigInt arithmetic.
+  if ((counter[8]! & counter[9]! & counter[10]! & counter[11]!) !== 0xff) return false;
+  return BigInt(blocks) > TWO_64 - low64(counter);
+}
+
+/**
  * Decrypts `data` (any length) with AES-CTR from `counter`. Always `length: 128` and never a call in which the
  * low 64 bits of the counter wrap: WebKitGTK computes wrong keystream when the counter wraps inside one call with a
  * shorter length, and a split at the wrap keeps every call inside the range all engines get right. The calls start
@@ -38,12 +59,11 @@ export function ctrDecrypt(
   data: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
   if (data.length === 0) return Promise.resolve(new Uint8Array(0));
-  const blocks = BigInt(Math.ceil(data.length / 16));
-  const untilWrap = TWO_64 - low64(counter);
   const fail = (e: unknown): never => {
     throw decryptFailed('AES-CTR', e);
   };
-  if (blocks <= untilWrap) return ctrCall(key, counter, data).catch(fail);
+  if (!wraps(counter, Math.ceil(data.length / 16))) return ctrCall(key, counter, data).catch(fail);
+  const untilWrap = TWO_64 - low64(counter);
   const split = Number(untilWrap) * 16;
   const a = ctrCall(key, counter, data.subarray(0, split));
   const b = ctrCall(key, addBlocks(counter, untilWrap), data.subarray(split));

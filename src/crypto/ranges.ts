@@ -17,12 +17,6 @@ export interface CipherRanges {
   total: number;
 }
 
-/** Source offset just past the last byte of run `r` (an index into runs / 4). */
-export function runEnd(runs: readonly number[], r: number): number {
-  const [offset, length, stride, count] = [runs[4 * r]!, runs[4 * r + 1]!, runs[4 * r + 2]!, runs[4 * r + 3]!];
-  return offset + (count - 1) * stride + length;
-}
-
 /**
  * cenc: every protected byte, one keystream across subsamples (10.1).
  * cbc1: the whole 16-byte blocks of each protected range, one chain across the sample; a trailing partial block of

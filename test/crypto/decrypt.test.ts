@@ -133,6 +133,41 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
     await roundTrip({ scheme: 'cenc', tenc: { isProtected: true, ivSize: 16, kid: KIDS.video }, samples });
   });
 
+  it('cenc, 16-byte IVs advancing by the block count of partial-block samples (merged, wrap included)', async () => {
+    // ISO/IEC 23001-7 9.1: the next IV is the previous one plus the blocks its sample used, a last partial block
+    // counting whole, so each merged sample starts on a fresh block of one keystream.
+    const base = fromHex('0123456789abcdeffffffffffffffffe');
+    const subs = videoSubs(100); // 88 protected bytes: 6 blocks, the last partial
+    const samples = [
+      { clear: bytes(40, 1), iv: base },
+      { clear: bytes(100, 2), iv: counterPlus(base, 3), subsamples: subs },
+      { clear: bytes(17, 3), iv: counterPlus(base, 9) },
+      { clear: bytes(50, 4), iv: counterPlus(base, 11) },
+      { clear: bytes(30, 5), iv: counterPlus(base, 12) }, // overlaps the previous keystream: not a continuation
+    ];
+    await roundTrip({ scheme: 'cenc', tenc: { isProtected: true, ivSize: 16, kid: KIDS.video }, samples });
+  });
+
+  it('cens, 16-byte IVs advancing by the count of encrypted blocks only (merged)', async () => {
+    const encryptedBlocks = (subs: [number, number][]): number =>
+      subs.reduce(
+        (n, [, p]) => n + Array.from({ length: Math.floor(p / 16) }, (_, b) => b % 10 < 1).filter(Boolean).length,
+        0,
+      );
+    const sizes = [2000, 700, 161, 999];
+    let iv = fromHex('00112233445566778899aabbccddeeff');
+    const samples = sizes.map((n, i) => {
+      const s = { clear: bytes(n, 110 + i), iv, subsamples: videoSubs(n) };
+      iv = counterPlus(iv, encryptedBlocks(s.subsamples));
+      return s;
+    });
+    await roundTrip({
+      scheme: 'cens',
+      tenc: { isProtected: true, ivSize: 16, kid: KIDS.video, crypt: 1, skip: 9 },
+      samples,
+    });
+  });
+
   it('cbc1, 16-byte IVs, subsamples: one chain per sample, partial blocks clear', async () => {
     const samples = [
       {
