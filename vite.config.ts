@@ -1,7 +1,44 @@
 /// <reference types="node" />
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import type { Plugin } from 'vite';
+import type { Plugin, UserConfig } from 'vite';
 import { createLicenseServer } from './demo/server/license-server.js';
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+/** Sends `/` to the demo page. */
+function redirectToDemo(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  if (req.url === '/' || req.url === '/index.html') {
+    res.statusCode = 302;
+    res.setHeader('Location', '/demo/');
+    res.end();
+  } else next();
+}
+
+const RAW_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+};
+
+/**
+ * Serves the plain-HTML example and the built package (dist/) as files, untransformed: that example's point is that
+ * no build tool stands between the page and the browser (its import map resolves the bare imports).
+ */
+function serveRaw(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  const raw = path.startsWith('/demo/examples/plain/') || path.startsWith('/dist/');
+  const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
+  const type = RAW_TYPES[file.slice(file.lastIndexOf('.'))];
+  if (!raw || !type || !file.startsWith(root) || !existsSync(file)) return next();
+  res.setHeader('Content-Type', type);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.end(readFileSync(file));
+}
 
 /**
  * Mounts the demo's Clear Key license server (demo/server) at /license in the dev and preview servers,
@@ -13,26 +50,63 @@ function demoServer(): Plugin {
     name: 'secure-video-demo-server',
     configureServer(server) {
       server.middlewares.use(license);
-      server.middlewares.use((req, res, next) => {
-        if (req.url === '/' || req.url === '/index.html') {
-          res.statusCode = 302;
-          res.setHeader('Location', '/demo/');
-          res.end();
-        } else next();
-      });
+      server.middlewares.use(redirectToDemo);
+      server.middlewares.use(serveRaw);
     },
     configurePreviewServer(server) {
       server.middlewares.use(license);
+      server.middlewares.use(redirectToDemo);
     },
   };
 }
+
+/** Files the built demo fetches at run time, copied as they are into the demo's outDir. */
+const DEMO_STATIC = [
+  'test/fixtures/index.json',
+  'test/fixtures/keys.json',
+  ...['clear', 'cenc', 'cbcs', 'cens', 'cbc1', 'cenc-no-pssh', 'cenc-iv16', 'clear-lead', 'key-rotation'].map(
+    (name) => `test/fixtures/${name}`,
+  ),
+  // The plain-HTML example: the page, the built package and the dependencies its import map points at.
+  'demo/examples/plain',
+  'demo/examples/examples.css',
+  'dist',
+  'node_modules/lit',
+  'node_modules/lit-html',
+  'node_modules/lit-element',
+  'node_modules/@lit/reactive-element',
+  'node_modules/shaka-player/dist/shaka-player.compiled-es2021.js',
+];
+
+function copyDemoStatic(outDir: string): Plugin {
+  return {
+    name: 'secure-video-demo-static',
+    apply: 'build',
+    closeBundle() {
+      if (!existsSync(join(root, 'dist/define.js'))) {
+        throw new Error('build:demo needs the built package in dist/ (npm run build) for the plain-HTML example');
+      }
+      for (const path of DEMO_STATIC) cpSync(join(root, path), join(root, outDir, path), { recursive: true });
+    },
+  };
+}
+
+// The pages Vite builds (and pre-bundles dependencies for in dev); the plain-HTML example is left out (it resolves its own imports).
+const DEMO_PAGES = ['demo/index.html', 'demo/examples/react/index.html', 'demo/examples/vue/index.html'];
+
+// Vue's bundler build reads these compile-time flags; defined so it neither warns nor keeps devtools hooks.
+const VUE_FLAGS = {
+  __VUE_OPTIONS_API__: 'true',
+  __VUE_PROD_DEVTOOLS__: 'false',
+  __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+};
 
 // `npm run build` builds the library: one ES module per entry point, code shared between entries in
 // chunks, source maps; lit and shaka-player stay imports (they are dependencies), so shaka is still
 // fetched only when a manifest is played. Type declarations come from tsc (tsconfig.build.json).
 // `npm start` serves the repository root with the demo at /demo/ and the fixtures at /test/fixtures/,
 // the same URLs the tests use.
-export default defineConfig({
+const library: UserConfig = {
   plugins: [demoServer()],
   server: { host: 'localhost', port: 5173, open: false },
   build: {
@@ -54,4 +128,32 @@ export default defineConfig({
       output: { chunkFileNames: 'chunks/[name]-[hash].js' },
     },
   },
-});
+};
+
+// `npm run build:demo` (`--mode demo`) builds the demo pages into dist-demo/ at the same URLs as `npm start`
+// (/demo/, /demo/examples/...), with the fixtures they play; `npm run preview` serves it with the license server.
+const DEMO_OUT = 'dist-demo';
+const demo: UserConfig = {
+  plugins: [demoServer(), copyDemoStatic(DEMO_OUT)],
+  define: VUE_FLAGS,
+  preview: { host: 'localhost', port: 4173 },
+  build: {
+    outDir: DEMO_OUT,
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'es2022',
+    // shaka-player is one ~700 kB chunk, loaded on the first play: expected, not a warning.
+    chunkSizeWarningLimit: 800,
+    rollupOptions: {
+      input: DEMO_PAGES,
+    },
+  },
+};
+
+export default defineConfig(({ mode, command }) =>
+  mode === 'demo'
+    ? demo
+    : command === 'serve'
+      ? { ...library, define: VUE_FLAGS, optimizeDeps: { entries: DEMO_PAGES } }
+      : library,
+);

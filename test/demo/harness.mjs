@@ -1,0 +1,207 @@
+// Node-side harness of the demo's end-to-end tests (test/demo/*.e2e.mjs, `npm run test:demo`): starts the Vite dev
+// server (`npm start`) or the preview server (`npm run preview`) in-process, and drives one real browser at a time
+// through one small interface, whatever its automation protocol:
+//   Chromium: playwright-core (CDP); Firefox: puppeteer-core (WebDriver BiDi); WebKitGTK: webdriverio (classic
+//   WebDriver, MiniBrowser under Xvfb, started by tools/test-runner/webkit-driver.mjs).
+// These tests live outside `npm test` because the React and Vue examples need Vite's transforms (CommonJS React, JSX,
+// Vue's bundler build), which the web-test-runner server does not apply.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findBrowser } from '../../tools/test-runner/browsers.mjs';
+import { startWebKitDriver } from '../../tools/test-runner/webkit-driver.mjs';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const screenshotDir = join(root, 'test-results/demo');
+
+/** Browsers to run, from BROWSERS (as `npm test` reads it); all three by default. */
+export function requestedBrowsers() {
+  const all = ['chromium', 'firefox', 'webkit'];
+  const asked = (process.env.BROWSERS ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const b of asked) if (!all.includes(b)) throw new Error(`BROWSERS: unknown browser "${b}"`);
+  return asked.length ? asked : all;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, 'localhost', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `npm start`'s server (mode 'development') or `npm run preview`'s (mode 'demo', serving dist-demo/). */
+export async function startServer(kind) {
+  const vite = await import('vite');
+  const configFile = join(root, 'vite.config.ts');
+  if (kind === 'preview') {
+    const server = await vite.preview({
+      root,
+      configFile,
+      mode: 'demo',
+      logLevel: 'warn',
+      preview: { port: await freePort(), strictPort: true },
+    });
+    return { url: server.resolvedUrls.local[0].replace(/\/$/, ''), close: () => server.close() };
+  }
+  const server = await vite.createServer({
+    root,
+    configFile,
+    logLevel: 'warn',
+    server: { port: await freePort(), strictPort: true, hmr: false },
+  });
+  await server.listen();
+  return { url: server.resolvedUrls.local[0].replace(/\/$/, ''), close: () => server.close() };
+}
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-dev-shm-usage',
+];
+const FIREFOX_PREFS = { 'media.eme.enabled': true, 'app.update.enabled': false, 'toolkit.telemetry.enabled': false };
+const VIEWPORT = { width: 1280, height: 1000 };
+
+/**
+ * Opens one browser with one page: `goto(url)`, `evaluate(fn, arg)` (fn runs in the page and may return a promise;
+ * it must be self-contained), `screenshot(path)`, `close()`.
+ */
+export async function openBrowser(name) {
+  const executablePath = findBrowser(name);
+  if (name === 'chromium') {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    return {
+      name,
+      goto: (url) => page.goto(url).then(() => undefined),
+      evaluate: (fn, arg) => page.evaluate(fn, arg),
+      screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
+      close: () => browser.close(),
+    };
+  }
+  if (name === 'firefox') {
+    const puppeteer = await import('puppeteer-core');
+    const profile = mkdtempSync(join(tmpdir(), 'sv-demo-firefox-'));
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath,
+      headless: true,
+      userDataDir: profile,
+      extraPrefsFirefox: FIREFOX_PREFS,
+    });
+    const page = await browser.newPage();
+    await page.setViewport(VIEWPORT);
+    return {
+      name,
+      goto: (url) => page.goto(url).then(() => undefined),
+      evaluate: (fn, arg) => page.evaluate(fn, arg),
+      screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
+      close: async () => {
+        try {
+          await browser.close();
+        } finally {
+          rmSync(profile, { recursive: true, force: true });
+        }
+      },
+    };
+  }
+  if (name === 'webkit') {
+    const { remote } = await import('webdriverio');
+    const driver = await startWebKitDriver();
+    try {
+      const browser = await remote({
+        hostname: '127.0.0.1',
+        port: driver.port,
+        path: '/',
+        logLevel: 'error',
+        capabilities: {
+          browserName: 'MiniBrowser',
+          'wdio:enforceWebDriverClassic': true,
+          'webkitgtk:browserOptions': { binary: executablePath, args: ['--automation'] },
+        },
+      });
+      await browser.setTimeout({ script: 120_000, pageLoad: 60_000 });
+      await browser.setWindowSize(VIEWPORT.width, VIEWPORT.height).catch(() => undefined);
+      return {
+        name,
+        goto: (url) => browser.url(url).then(() => undefined),
+        // Classic WebDriver's Execute Script awaits a returned promise (W3C WebDriver 13.2.1).
+        evaluate: (fn, arg) => browser.execute(fn, arg),
+        screenshot: (path) => browser.saveScreenshot(path).then(() => undefined),
+        close: async () => {
+          try {
+            await browser.deleteSession();
+          } finally {
+            await driver.stop();
+          }
+        },
+      };
+    } catch (e) {
+      await driver.stop();
+      throw e;
+    }
+  }
+  throw new Error(`unknown browser ${name}`);
+}
+
+export function screenshotPath(file) {
+  mkdirSync(screenshotDir, { recursive: true });
+  return join(screenshotDir, file);
+}
+
+/**
+ * Runs in the page: waits until the first <secure-video> matching `selector` has played past `seconds` with its keys
+ * usable, and resolves with what it saw. It rejects as soon as the element reports an error, and after `deadlineMs`
+ * with the element's state (a deadline for a hung run, not a timing assertion). Self-contained: it is serialized.
+ */
+export async function playsInPage({ selector, seconds, deadlineMs }) {
+  const find = () => document.querySelector(selector);
+  await customElements.whenDefined('secure-video');
+  const el =
+    find() ??
+    (await new Promise((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (find()) {
+          observer.disconnect();
+          resolve(find());
+        }
+      });
+      observer.observe(document.body, { childList: true, subtree: true });
+    }));
+  const describe = () =>
+    `status=${el.status} drmState=${el.drmState} cdm=${el.cdm} currentTime=${el.currentTime} ` +
+    `error=${el.error?.message ?? null} drmError=${el.drmError ? `${el.drmError.code} ${el.drmError.message}` : null}`;
+  await new Promise((resolve, reject) => {
+    const types = ['timeupdate', 'statuschange', 'drmstatechange', 'error', 'drmerror'];
+    const done = (fn) => {
+      clearTimeout(timer);
+      for (const t of types) el.removeEventListener(t, check);
+      fn();
+    };
+    const timer = setTimeout(() => done(() => reject(new Error(`did not play: ${describe()}`))), deadlineMs);
+    function check() {
+      if (el.status === 'error' || el.drmState === 'error') return done(() => reject(new Error(describe())));
+      // A browser that blocked autoplay gets the click a visitor would give.
+      if (el.status === 'loaded' && el.paused && el.currentTime === 0) el.play().catch(() => undefined);
+      if (el.currentTime > seconds && el.drmState === 'usable') done(resolve);
+    }
+    for (const t of types) el.addEventListener(t, check);
+    check();
+  });
+  return {
+    cdm: el.cdm,
+    drmState: el.drmState,
+    currentTime: el.currentTime,
+    keyStatuses: Object.fromEntries(el.keyStatuses),
+    nativeEme: typeof navigator.requestMediaKeySystemAccess === 'function',
+  };
+}
