@@ -4,6 +4,7 @@ import { StreamingSession } from '../streaming/streaming-session.js';
 import type { DrmHooks } from '../streaming/segment-filter.js';
 import { PlaybackError } from '../streaming/errors.js';
 import { EmeController } from '../eme/eme-controller.js';
+import type { EmeControllerOptions } from '../eme/eme-controller.js';
 import { DrmError, DrmErrorCode } from '../eme/errors.js';
 import { keyIdsInitData } from '../eme/init-data.js';
 import type { DrmState } from '../eme/key-status.js';
@@ -14,6 +15,9 @@ import { MEDIA_EVENTS, cloneMediaEvent } from './media-events.js';
 import { defaultMessages } from './messages.js';
 import type { SecureVideoMessages } from './messages.js';
 import { styles } from './styles.js';
+import { CONTROL_EVENTS, renderControls } from './ui/controls.js';
+import { Overlay, OVERLAYS, overlayFor } from './ui/overlays.js';
+import type { OverlaySpec } from './ui/overlays.js';
 
 /** Where the element is in loading its `src`. Reflected as the `status` attribute. */
 export const LoadStatus = {
@@ -29,7 +33,9 @@ export const LoadStatus = {
 export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
 
 /**
- * Plays DASH and HLS (CMAF) through shaka-player, with the media element API of a <video>.
+ * Plays DASH and HLS (CMAF) through shaka-player, with the media element API of a <video>, and shows what the DRM
+ * layer is doing: an overlay per state (license in flight, waiting for a key, expired, output restricted, not
+ * authorised, license server unreachable, unsupported, load failure) and, with `controls`, built-in controls.
  *
  * @element secure-video
  *
@@ -37,7 +43,7 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @attr {boolean} autoplay - As on <video>.
  * @attr {boolean} muted - Initial muted state (the `defaultMuted` of <video>).
  * @attr {boolean} loop - As on <video>.
- * @attr {boolean} controls - Shows the browser's media controls on the inner video.
+ * @attr {boolean} controls - Shows the built-in controls (play/pause, seek bar, time, mute, volume, picture in picture where supported, full screen).
  * @attr {string} poster - As on <video>.
  * @attr {string} preload - As on <video>: none | metadata | auto.
  * @attr {string} crossorigin - As on <video>: anonymous | use-credentials.
@@ -47,9 +53,21 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @attr {string} key-system - The key system `license-url` is for. Default org.w3.clearkey.
  * @attr {string} fallback - auto | always | never: native or bundled Clear Key, when `drm.fallback` is unset. Default auto.
  * @attr {string} drm-state - Read-only, reflected: none | pending | usable | expired | output-restricted | error.
+ * @attr {string} overlay - Read-only, reflected: the overlay shown: none | acquiring | waiting-for-key | expired | output-restricted | unauthorized | unreachable | unsupported | error.
+ *
+ * @prop {DrmConfig | null} drm - DRM configuration (property only): key systems, fallback, license options. Reloads `src`.
+ * @prop {Partial<SecureVideoMessages>} messages - Texts that replace the English defaults (see messages.ts), e.g. to localise.
+ * @prop {DrmState} drmState - Read-only: none | pending | usable | expired | output-restricted | error.
+ * @prop {'native' | 'bundled' | null} cdm - Read-only: which CDM decrypts.
+ * @prop {ReadonlyMap<string, KeyStatus>} keyStatuses - Read-only: KID hex -> key status, across sessions.
+ * @prop {DrmError | null} drmError - Read-only: the DRM failure ({ category, code, message, data }), or null.
+ * @prop {PlaybackError | MediaError | null} error - Read-only: why loading or playback failed, or null.
+ * @prop {Overlay} overlay - Read-only: the overlay shown (as the `overlay` attribute).
+ * @prop {HTMLVideoElement} media - Read-only: the inner <video>.
  *
  * @fires error - Loading or playback failed; `element.error` says why.
  * @fires statuschange - `status` changed (an Event; read `element.status`).
+ * @fires overlaychange - The overlay shown changed (an Event; read `element.overlay`).
  * @fires license-request - A license request is about to be sent (CustomEvent<LicenseRequestDetail>; no body, no keys).
  * @fires license-response - A license arrived (CustomEvent<LicenseResponseDetail>; no keys).
  * @fires keystatuseschange - Key statuses changed (CustomEvent<KeyStatusesDetail>).
@@ -59,21 +77,58 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @fires encrypted - The media announced init data (a MediaEncryptedEvent, native path).
  * @fires loadstart - And every other HTMLMediaElement event of the inner video, re-dispatched from the host.
  *
+ * @slot acquiring - Replaces the message shown while a license request is in flight.
+ * @slot waiting-for-key - Replaces the message shown while playback waits for a key.
+ * @slot expired - Replaces the message shown when the license expired.
+ * @slot output-restricted - Replaces the message shown when the keys may not be used on this output.
+ * @slot unauthorized - Replaces the message shown when the license server answers 401 or 403.
+ * @slot unreachable - Replaces the message shown when the license server cannot be reached.
+ * @slot unsupported - Replaces the message shown when the content cannot be decrypted or played in this browser.
  * @slot error - Replaces the message shown when loading fails.
  *
  * @csspart video - The inner <video>.
  * @csspart overlay - Every message overlay.
- * @csspart error - The load-failure overlay.
+ * @csspart acquiring - The overlay shown while a license request is in flight (role status).
+ * @csspart waiting-for-key - The overlay shown while playback waits for a key (role status).
+ * @csspart expired - The license-expired overlay (role alert).
+ * @csspart output-restricted - The output-restricted overlay (role alert).
+ * @csspart unauthorized - The not-authorised overlay (role alert).
+ * @csspart unreachable - The license-server-unreachable overlay (role alert).
+ * @csspart unsupported - The unsupported-content overlay (role alert).
+ * @csspart error - The load-failure overlay (role alert).
+ * @csspart message - The default text of an overlay.
+ * @csspart retry-button - The button of an overlay that loads `src` again.
+ * @csspart controls - The bar of built-in controls.
+ * @csspart button - Every button of the controls.
+ * @csspart play-button - The play/pause button.
+ * @csspart mute-button - The mute button.
+ * @csspart pip-button - The picture-in-picture button (where the browser supports it).
+ * @csspart fullscreen-button - The full-screen button (where the browser allows it).
+ * @csspart range - Both sliders.
+ * @csspart seek - The seek bar.
+ * @csspart volume - The volume slider.
+ * @csspart time - The current time / duration display.
  *
  * @cssprop [--secure-video-background=#000] - Background behind the video.
- * @cssprop [--secure-video-color=#fff] - Text colour of overlays.
- * @cssprop [--secure-video-font=14px/1.4 system-ui, sans-serif] - Font of overlays.
+ * @cssprop [--secure-video-color=#fff] - Text colour of overlays and controls.
+ * @cssprop [--secure-video-font=14px/1.4 system-ui, sans-serif] - Font of overlays and controls.
  * @cssprop [--secure-video-aspect-ratio=16 / 9] - Aspect ratio of the element's box.
  * @cssprop [--secure-video-object-fit=contain] - How the video fits its box.
- * @cssprop [--secure-video-overlay-background=rgb(0 0 0 / 0.75)] - Background of overlays.
+ * @cssprop [--secure-video-overlay-background=rgb(0 0 0 / 0.75)] - Background of overlays that stop playback.
+ * @cssprop [--secure-video-banner-background=rgb(0 0 0 / 0.6)] - Background of overlays in progress (acquiring, waiting for a key).
+ * @cssprop [--secure-video-banner-delay=0.5s] - How long an in-progress overlay waits before it fades in (no flash when a license comes fast).
+ * @cssprop [--secure-video-controls-background=linear-gradient(transparent, rgb(0 0 0 / 0.7))] - Background of the controls bar.
+ * @cssprop [--secure-video-accent-color=#3ea6ff] - Colour of the sliders and of the focus ring.
+ * @cssprop [--secure-video-button-background=rgb(255 255 255 / 0.15)] - Background of the retry button.
  */
 export class SecureVideo extends LitElement {
   static override styles = styles;
+
+  /**
+   * Options for the EME controller of every element of this class, read when an element is created. Default none.
+   * A subclass sets `bundledCdm` to use its own build of the Clear Key CDM (e.g. a wrapped one in a test).
+   */
+  static emeOptions: Pick<EmeControllerOptions, 'bundledCdm'> = {};
 
   static override properties = {
     src: { type: String },
@@ -124,7 +179,20 @@ export class SecureVideo extends LitElement {
   declare error: PlaybackError | MediaError | null;
 
   readonly #video: HTMLVideoElement = document.createElement('video');
-  readonly #eme: EmeController = new EmeController(this, { media: this.#video });
+  readonly #eme: EmeController = new EmeController(this, {
+    ...(this.constructor as typeof SecureVideo).emeOptions,
+    media: this.#video,
+  });
+  /** License requests in flight (session and message type), for the 'acquiring' overlay. */
+  readonly #licenseRequests = new Set<string>();
+  /**
+   * The media time of the last 'waitingforkey', until playback moves on. A new usable key does not end the wait (it may
+   * not be the key waited for, and neither browsers nor the bundled path announce the wait again), the media moving does.
+   */
+  #waitingForKeyAt: number | null = null;
+  #overlay: Overlay = Overlay.NONE;
+  /** The overlay of the last 'overlaychange'. */
+  #announced: Overlay = Overlay.NONE;
   #session: StreamingSession | undefined;
   #run: AbortController | undefined;
   /** The latest run (or teardown), settled once everything it started is released. */
@@ -151,6 +219,16 @@ export class SecureVideo extends LitElement {
     this.#video.setAttribute('part', 'video');
     for (const type of MEDIA_EVENTS) this.#video.addEventListener(type, this.#forward);
     this.#video.addEventListener('error', this.#onVideoError);
+    for (const type of CONTROL_EVENTS) this.#video.addEventListener(type, this.#onControlEvent);
+    for (const type of ['canplay', 'playing', 'timeupdate', 'emptied'])
+      this.#video.addEventListener(type, this.#onResumed);
+    this.addEventListener('license-request', this.#onLicenseRequest);
+    this.addEventListener('license-response', this.#onLicenseDone);
+    this.addEventListener('drmerror', this.#onLicenseDone);
+    this.addEventListener('drmstatechange', this.#onDrmState);
+    this.addEventListener('waitingforkey', this.#onWaitingForKey);
+    this.addEventListener('statuschange', this.#onStatus);
+    this.addEventListener('fullscreenchange', this.#onControlEvent);
   }
 
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
@@ -178,7 +256,6 @@ export class SecureVideo extends LitElement {
     if (changed.has('autoplay')) v.autoplay = this.autoplay;
     if (changed.has('defaultMuted')) v.defaultMuted = v.muted = this.defaultMuted;
     if (changed.has('loop')) v.loop = this.loop;
-    if (changed.has('controls')) v.controls = this.controls;
     if (changed.has('poster')) v.poster = this.poster;
     if (changed.has('preload')) v.preload = this.preload as HTMLMediaElement['preload'];
     if (changed.has('crossOrigin')) v.crossOrigin = this.crossOrigin;
@@ -192,15 +269,50 @@ export class SecureVideo extends LitElement {
     }
     if (changed.has('src')) this.#load();
     this.setAttribute('drm-state', this.#eme.state);
+    this.#overlay = overlayFor({
+      error: this.status === LoadStatus.ERROR ? this.error : null,
+      drmState: this.#eme.state,
+      drmError: this.#eme.error,
+      licensePending: this.#licenseRequests.size > 0,
+      waitingForKey: this.#waitingForKeyAt !== null,
+    });
+    this.setAttribute('overlay', this.#overlay);
   }
 
   protected override render() {
     const text = { ...defaultMessages, ...this.messages };
-    const failed = this.status === LoadStatus.ERROR;
-    return html`${this.#video}
-      <div part="overlay error" class="overlay" role="alert" ?hidden=${!failed}>
-        ${failed ? html`<slot name="error">${text.loadFailed}</slot>` : nothing}
-      </div>`;
+    const overlays = Object.values(OVERLAYS).map((spec) => this.#renderOverlay(spec, text));
+    const controls = this.controls ? renderControls({ media: this.#video, host: this, text }) : nothing;
+    return html`${this.#video}${overlays}${controls}`;
+  }
+
+  /**
+   * Every overlay is in the shadow DOM at all times, hidden unless current, and gets its content only when shown: a
+   * live region present before its text changes is what assistive technology announces.
+   */
+  #renderOverlay(spec: OverlaySpec, text: SecureVideoMessages) {
+    const shown = this.#overlay === spec.slot;
+    const retry = spec.retry
+      ? html`<button part="retry-button" class="retry" type="button" @click=${() => this.load()}>${text.retry}</button>`
+      : nothing;
+    const content = html`<slot name=${spec.slot}><span part="message">${text[spec.message]}</span></slot
+      >${retry}`;
+    return html`<div
+      part="overlay ${spec.slot}"
+      class="overlay ${spec.blocking ? 'blocking' : 'banner'}"
+      role=${spec.role}
+      aria-live=${spec.role === 'alert' ? 'assertive' : 'polite'}
+      aria-atomic="true"
+      ?hidden=${!shown}
+    >
+      ${shown ? content : nothing}
+    </div>`;
+  }
+
+  protected override updated(): void {
+    if (this.#overlay === this.#announced) return;
+    this.#announced = this.#overlay;
+    this.dispatchEvent(new Event('overlaychange'));
   }
 
   // --- HTMLMediaElement API, forwarded to the inner video ------------------------------------------
@@ -310,6 +422,57 @@ export class SecureVideo extends LitElement {
   get drmError(): DrmError | null {
     return this.#eme.error;
   }
+  /** Read-only, reflected as `overlay`: the overlay shown for the playback and DRM state, 'none' when none. */
+  get overlay(): Overlay {
+    return this.#overlay;
+  }
+
+  // --- UI state ---------------------------------------------------------------------------------------
+
+  #onControlEvent = (): void => {
+    if (this.controls) this.requestUpdate();
+  };
+
+  #onLicenseRequest = (event: Event): void => {
+    const { sessionId, messageType } = (event as DrmEventMap['license-request']).detail;
+    this.#licenseRequests.add(`${sessionId} ${messageType}`);
+    this.requestUpdate();
+  };
+
+  #onLicenseDone = (event: Event): void => {
+    if (event.type === 'drmerror') this.#licenseRequests.clear();
+    else {
+      const { sessionId, messageType } = (event as DrmEventMap['license-response']).detail;
+      this.#licenseRequests.delete(`${sessionId} ${messageType}`);
+    }
+    this.requestUpdate();
+  };
+
+  #onDrmState = (event: Event): void => {
+    // Requests of a reset run end without a response: the state leaving 'pending' is their end too.
+    if ((event as DrmEventMap['drmstatechange']).detail.state !== 'pending') this.#licenseRequests.clear();
+    this.requestUpdate();
+  };
+
+  #onWaitingForKey = (): void => {
+    this.#waitingForKeyAt = this.#video.currentTime;
+    this.requestUpdate();
+  };
+
+  #onResumed = (event: Event): void => {
+    if (this.#waitingForKeyAt === null) return;
+    if (event.type === 'timeupdate' && !(this.#video.currentTime > this.#waitingForKeyAt)) return;
+    this.#waitingForKeyAt = null;
+    this.requestUpdate();
+  };
+
+  #onStatus = (): void => {
+    if (this.status === LoadStatus.LOADING || this.status === LoadStatus.EMPTY) {
+      this.#licenseRequests.clear();
+      this.#waitingForKeyAt = null;
+    }
+    this.requestUpdate();
+  };
 
   // --- loading --------------------------------------------------------------------------------------
 
@@ -441,5 +604,6 @@ declare global {
   // The EME controller dispatches its events from the element (see DrmEventMap for their details).
   interface HTMLElementEventMap extends DrmEventMap {
     statuschange: Event;
+    overlaychange: Event;
   }
 }
