@@ -106,8 +106,8 @@ function viewOf(bytes: Uint8Array): DataView {
 /**
  * Copies every piece of `runs` between the source layout and the buffer layout. Pattern pieces are short (16 bytes
  * for a 1:9 pattern, thousands per segment): they move as 32-bit words through DataViews, which takes any
- * alignment and is several times faster than a byte loop or a set() with a subarray per piece. Longer pieces, or
- * lengths that are not whole words, go through set().
+ * alignment and is several times faster than a byte loop or a set() with a subarray per piece (measured in all
+ * three browsers). Longer pieces, or lengths that are not whole words, go through set().
  */
 function copyRuns(runs: readonly number[], from: Uint8Array, to: Uint8Array, toBuffer: boolean): void {
   const src = viewOf(from);
@@ -122,6 +122,16 @@ function copyRuns(runs: readonly number[], from: Uint8Array, to: Uint8Array, toB
       for (let k = 0; k < count; k++, off += stride, at += len) {
         if (toBuffer) to.set(from.subarray(off, off + len), at);
         else to.set(from.subarray(at, at + len), off);
+      }
+    } else if (len === 16) {
+      // The common 1:9 pattern: one block per piece, unrolled.
+      for (let k = 0; k < count; k++, off += stride, at += 16) {
+        const f = toBuffer ? off : at;
+        const t = toBuffer ? at : off;
+        dst.setInt32(t, src.getInt32(f));
+        dst.setInt32(t + 4, src.getInt32(f + 4));
+        dst.setInt32(t + 8, src.getInt32(f + 8));
+        dst.setInt32(t + 12, src.getInt32(f + 12));
       }
     } else if (toBuffer) {
       for (let k = 0; k < count; k++, off += stride, at += len) {
