@@ -120,6 +120,7 @@ const library: UserConfig = {
         index: 'src/index.ts',
         define: 'src/define.ts',
         'cdm/index': 'src/cdm/index.ts',
+        'polyfill/index': 'src/polyfill/index.ts',
       },
       formats: ['es'],
     },

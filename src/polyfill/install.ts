@@ -1,0 +1,135 @@
+/**
+ * installClearKeyPolyfill() / uninstallClearKeyPolyfill(): the bundled Clear Key CDM behind the platform's EME entry
+ * points, for players that use EME themselves (shaka-player, hls.js, dash.js, ...).
+ *
+ * What is patched: navigator.requestMediaKeySystemAccess (Clear Key only; other key systems go to the platform),
+ * navigator.mediaCapabilities.decodingInfo (Clear Key keySystemConfiguration only), HTMLMediaElement setMediaKeys /
+ * mediaKeys (and onencrypted / onwaitingforkey where missing), URL.createObjectURL (to know which MediaSource an
+ * element plays), MediaSource addSourceBuffer and the SourceBuffer members (see source-buffer.ts), and, where the
+ * platform has no EME, the global interface names (MediaKeys, MediaKeySession, ...). uninstall puts back every
+ * original property descriptor.
+ */
+import {
+  CLEAR_KEY_SYSTEM,
+  ClearKeyMediaKeys,
+  ClearKeyMediaKeySession,
+  ClearKeyMediaKeyStatusMap,
+  ClearKeyMediaKeySystemAccess,
+  ClearKeyMessageEvent,
+  requestClearKeyAccess,
+} from '../cdm/index.js';
+import { ClearKeyMediaEncryptedEvent } from './events.js';
+import { clearKeyDecodingInfo } from './media-capabilities.js';
+import { installMediaElement, uninstallMediaElement } from './media-element.js';
+import { patch, patchMethod, restoreAll } from './patches.js';
+import { installSourceBuffers } from './source-buffer.js';
+
+export interface ClearKeyPolyfillOptions {
+  /**
+   * Install even where the platform has a working Clear Key CDM of its own (e.g. to decrypt cens/cbc1, or to
+   * test). Default false: install only where `org.w3.clearkey` cannot be had from the platform.
+   */
+  force?: boolean;
+}
+
+type RequestAccess = (
+  keySystem: string,
+  configurations: MediaKeySystemConfiguration[],
+) => Promise<MediaKeySystemAccess>;
+
+let installed = false;
+let pending: Promise<boolean> | undefined;
+
+/** Whether the platform grants Clear Key and creates its MediaKeys (the probe a player would run). */
+async function platformHasClearKey(): Promise<boolean> {
+  const request = navigator.requestMediaKeySystemAccess as RequestAccess | undefined;
+  if (typeof request !== 'function') return false;
+  try {
+    const access = await request.call(navigator, CLEAR_KEY_SYSTEM, [
+      {
+        initDataTypes: ['cenc'],
+        videoCapabilities: [{ contentType: 'video/mp4; codecs="avc1.42e01e"' }],
+      },
+    ]);
+    await access.createMediaKeys();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function apply(): void {
+  const nav = Navigator.prototype;
+  const nativeRequest = navigator.requestMediaKeySystemAccess as RequestAccess | undefined;
+  patchMethod(
+    nav,
+    'requestMediaKeySystemAccess',
+    function requestMediaKeySystemAccess(
+      this: Navigator,
+      keySystem: string,
+      configurations: MediaKeySystemConfiguration[],
+    ): Promise<MediaKeySystemAccess> {
+      if (String(keySystem) === CLEAR_KEY_SYSTEM || !nativeRequest) {
+        return requestClearKeyAccess(keySystem, configurations);
+      }
+      return nativeRequest.call(this, keySystem, configurations);
+    },
+  );
+  const capabilities = (navigator as { mediaCapabilities?: MediaCapabilities }).mediaCapabilities;
+  if (capabilities && typeof capabilities.decodingInfo === 'function') {
+    const target = Object.getPrototypeOf(capabilities) as object;
+    patchMethod(target, 'decodingInfo', clearKeyDecodingInfo(capabilities.decodingInfo));
+  }
+  const g = globalThis as Record<string, unknown>;
+  const interfaces: Record<string, unknown> = {
+    MediaKeys: ClearKeyMediaKeys,
+    MediaKeySession: ClearKeyMediaKeySession,
+    MediaKeySystemAccess: ClearKeyMediaKeySystemAccess,
+    MediaKeyStatusMap: ClearKeyMediaKeyStatusMap,
+    MediaKeyMessageEvent: ClearKeyMessageEvent,
+    MediaEncryptedEvent: ClearKeyMediaEncryptedEvent,
+  };
+  for (const [name, value] of Object.entries(interfaces)) {
+    // Interface objects are writable, non-enumerable properties of the global (WebIDL 3.7).
+    if (!(name in g)) patch(globalThis, name, { value, writable: true, enumerable: false });
+  }
+  installMediaElement();
+  installSourceBuffers();
+}
+
+/**
+ * Installs the polyfill where the platform has no working Clear Key, or always with `force`. Resolves with whether
+ * it is installed (true also when it already was). Idempotent.
+ */
+export function installClearKeyPolyfill(options: ClearKeyPolyfillOptions = {}): Promise<boolean> {
+  if (installed) return Promise.resolve(true);
+  if (options.force) {
+    apply();
+    installed = true;
+    return Promise.resolve(true);
+  }
+  pending ??= platformHasClearKey().then((native) => {
+    pending = undefined;
+    if (native || installed) return installed;
+    apply();
+    installed = true;
+    return true;
+  });
+  return pending;
+}
+
+/**
+ * Restores every patched member exactly as it was. MediaKeys already attached to elements stay usable by pages
+ * holding them, but appends no longer go through the bundled CDM.
+ */
+export function uninstallClearKeyPolyfill(): void {
+  if (!installed) return;
+  restoreAll();
+  uninstallMediaElement();
+  installed = false;
+}
+
+/** Whether the polyfill is installed now. */
+export function isClearKeyPolyfillInstalled(): boolean {
+  return installed;
+}

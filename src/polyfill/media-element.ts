@@ -1,0 +1,144 @@
+/**
+ * The media element side of the polyfill: HTMLMediaElement.prototype.setMediaKeys()/mediaKeys accept the bundled
+ * CDM's MediaKeys (EME 7.1, 7.2), and which element plays a given MediaSource.
+ *
+ * A bundled MediaKeys is never given to the platform: the element keeps a native MediaKeys (or none) and the
+ * polyfill remembers the bundled one here. Where the platform has no EME (WebKitGTK), the members and the
+ * onencrypted / onwaitingforkey handler attributes are added.
+ */
+import { isBundledMediaKeys, keyStoreOf, type ClearKeyStore } from '../cdm/index.js';
+import { queueTask } from '../cdm/task-queue.js';
+import { descriptorOf, patch, patchMethod } from './patches.js';
+
+const bundledOf = new WeakMap<HTMLMediaElement, MediaKeys>();
+const ownerOf = new WeakMap<MediaKeys, HTMLMediaElement>();
+/** Elements that hold a bundled MediaKeys: the candidates for a MediaSource when the document cannot see them. */
+const withKeys = new Set<HTMLMediaElement>();
+/** Object URLs made for a MediaSource (or ManagedMediaSource): how an element's src leads to its MediaSource. */
+const sourceOfUrl = new Map<string, WeakRef<MediaSource>>();
+const listeners = new Set<() => void>();
+
+let nativeSetMediaKeys: ((this: HTMLMediaElement, mk: MediaKeys | null) => Promise<void>) | undefined;
+let nativeMediaKeys: ((this: HTMLMediaElement) => MediaKeys | null) | undefined;
+
+/** Calls `listener` after any element's MediaKeys changed; returns the unsubscribe function. */
+export function onMediaKeysChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function changed(): void {
+  for (const l of [...listeners]) l();
+}
+
+/** The MediaKeys of an element as the page sees it (bundled or native), or null. */
+export function mediaKeysOf(element: HTMLMediaElement): MediaKeys | null {
+  return bundledOf.get(element) ?? nativeMediaKeys?.call(element) ?? null;
+}
+
+/** The key store of the element's bundled MediaKeys, or undefined when it has none. */
+export function storeOf(element: HTMLMediaElement): ClearKeyStore | undefined {
+  const mk = bundledOf.get(element);
+  return mk ? keyStoreOf(mk) : undefined;
+}
+
+/** The media element playing `source` (through an object URL or srcObject), or undefined. */
+export function elementOf(source: MediaSource): HTMLMediaElement | undefined {
+  const candidates = [...withKeys, ...document.querySelectorAll<HTMLMediaElement>('video, audio')];
+  return candidates.find((el) => {
+    if ((el as { srcObject?: unknown }).srcObject === source) return true;
+    const url = el.currentSrc || el.src;
+    return url !== '' && sourceOfUrl.get(url)?.deref() === source;
+  });
+}
+
+function setMediaKeys(this: HTMLMediaElement, mediaKeys: MediaKeys | null): Promise<void> {
+  const current = bundledOf.get(this);
+  if (mediaKeys !== null && mediaKeys !== undefined && isBundledMediaKeys(mediaKeys)) {
+    // EME 7.2 step 3: a MediaKeys in use by another element is a QuotaExceededError.
+    const owner = ownerOf.get(mediaKeys);
+    if (owner && owner !== this) {
+      return Promise.reject(new DOMException('The MediaKeys is in use by another media element', 'QuotaExceededError'));
+    }
+    // A native MediaKeys goes first: the element then decodes clear media only.
+    const native = nativeMediaKeys?.call(this);
+    const detached = native && nativeSetMediaKeys ? nativeSetMediaKeys.call(this, null) : Promise.resolve();
+    return detached.then(
+      () =>
+        new Promise<void>((resolve) =>
+          queueTask(() => {
+            if (current) ownerOf.delete(current);
+            bundledOf.set(this, mediaKeys);
+            ownerOf.set(mediaKeys, this);
+            withKeys.add(this);
+            changed();
+            resolve();
+          }),
+        ),
+    );
+  }
+  if (mediaKeys !== null && mediaKeys !== undefined && !nativeSetMediaKeys) {
+    return Promise.reject(new TypeError('mediaKeys is not a MediaKeys'));
+  }
+  const done = nativeSetMediaKeys
+    ? nativeSetMediaKeys.call(this, mediaKeys ?? null)
+    : new Promise<void>((resolve) => queueTask(resolve));
+  return done.then(() => {
+    if (current) {
+      bundledOf.delete(this);
+      ownerOf.delete(current);
+      withKeys.delete(this);
+    }
+    changed();
+  });
+}
+
+/** An event handler IDL attribute (HTML 8.1.8.1) for a platform that lacks it. */
+function handlerAttribute(type: string): PropertyDescriptor {
+  const handlers = new WeakMap<EventTarget, { value: unknown; listener: EventListener }>();
+  return {
+    get(this: EventTarget) {
+      return handlers.get(this)?.value ?? null;
+    },
+    set(this: EventTarget, value: unknown) {
+      const old = handlers.get(this);
+      if (old) this.removeEventListener(type, old.listener);
+      handlers.delete(this);
+      if (typeof value !== 'function') return;
+      const listener: EventListener = (e) => (value as EventListener).call(this, e);
+      handlers.set(this, { value, listener });
+      this.addEventListener(type, listener);
+    },
+  };
+}
+
+export function installMediaElement(): void {
+  const proto = HTMLMediaElement.prototype;
+  const setter = descriptorOf(proto, 'setMediaKeys')?.value as typeof nativeSetMediaKeys;
+  nativeSetMediaKeys = setter;
+  nativeMediaKeys = descriptorOf(proto, 'mediaKeys')?.get as typeof nativeMediaKeys;
+  patchMethod(proto, 'setMediaKeys', setMediaKeys);
+  patch(proto, 'mediaKeys', {
+    get(this: HTMLMediaElement) {
+      return mediaKeysOf(this);
+    },
+  });
+  for (const type of ['encrypted', 'waitingforkey']) {
+    if (!descriptorOf(proto, `on${type}`)) patch(proto, `on${type}`, handlerAttribute(type));
+  }
+  const createObjectURL = URL.createObjectURL.bind(URL);
+  patchMethod(URL, 'createObjectURL', (obj: Blob | MediaSource) => {
+    const url = createObjectURL(obj);
+    // Kept after the page revokes the URL (players do so at once): the element still plays that MediaSource.
+    if (typeof MediaSource === 'function' && obj instanceof MediaSource) sourceOfUrl.set(url, new WeakRef(obj));
+    return url;
+  });
+}
+
+export function uninstallMediaElement(): void {
+  nativeSetMediaKeys = undefined;
+  nativeMediaKeys = undefined;
+  withKeys.clear();
+  listeners.clear();
+  sourceOfUrl.clear();
+}

@@ -1,0 +1,292 @@
+/**
+ * SourceBuffers of a media element with bundled MediaKeys: appended encrypted CMAF is decrypted before the native
+ * SourceBuffer gets it (init segments in their clear form, media segments decrypted), with the MSE SourceBuffer
+ * semantics kept (MSE 3.2): while a decrypt is pending the buffer is `updating`, appendBuffer(), remove(),
+ * changeType() and the timestampOffset / appendWindow / mode setters throw InvalidStateError as they would during a
+ * native append, abort() cancels the pending work, and the events come in the native order: updatestart, then
+ * update + updateend (from the native append of the clear bytes) or error + updateend, or abort + updateend.
+ *
+ * The fast path: a SourceBuffer that has not been given a protected init segment goes straight to the native
+ * appendBuffer() after peeking at 8 bytes; a protected init goes through untouched when the element has a native
+ * MediaKeys. Every append must hold whole boxes (a segment, an init segment, or both), as CMAF players append.
+ */
+import { type ClearKeyStore } from '../cdm/index.js';
+import { queueTask } from '../cdm/task-queue.js';
+import { decryptSegment } from '../crypto/decrypt.js';
+import { readBoxes } from '../mp4/box.js';
+import { parseInit, type InitInfo } from '../mp4/init.js';
+import { rewriteInitToClear } from '../mp4/rewrite.js';
+import { parseSegment } from '../mp4/segment.js';
+import type { PsshBox } from '../mp4/boxes/pssh.js';
+import { concat } from '../mp4/writer.js';
+import { encryptedEvent } from './events.js';
+import { elementOf, mediaKeysOf, onMediaKeysChange, storeOf } from './media-element.js';
+import { descriptorOf, patch, patchMethod } from './patches.js';
+
+interface Job {
+  controller: AbortController;
+  /** Settles once 'updatestart' was fired: the native append must come after it. */
+  started: Promise<void>;
+}
+
+interface BufferState {
+  source: MediaSource;
+  /** The protected init segment the native SourceBuffer has in clear form: media segments are decrypted with it. */
+  init: InitInfo | undefined;
+  job: Job | undefined;
+  /** Native 'updatestart' events to swallow: the polyfill fired its own when appendBuffer() was called. */
+  swallow: number;
+}
+
+interface Result {
+  bytes: Uint8Array;
+  /** The new init state after this append; undefined when the append held no init segment. */
+  init: InitInfo | null | undefined;
+}
+
+type Append = (this: SourceBuffer, data: Uint8Array | BufferSource) => void;
+
+const states = new WeakMap<SourceBuffer, BufferState>();
+let nativeAppend: Append;
+let nativeAbort: (this: SourceBuffer) => void;
+let nativeUpdating: (this: SourceBuffer) => boolean;
+
+function invalidState(what: string): DOMException {
+  return new DOMException(`${what}: the SourceBuffer is updating`, 'InvalidStateError');
+}
+
+function bytesOf(data: BufferSource): Uint8Array {
+  return data instanceof ArrayBuffer
+    ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Whether the bytes start with an init segment's first box (ISO/IEC 14496-12 4.3: ftyp first, or moov). */
+function startsWithInit(data: BufferSource): boolean {
+  if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) return false;
+  const b = bytesOf(data);
+  if (b.length < 8) return false;
+  const type = String.fromCharCode(b[4]!, b[5]!, b[6]!, b[7]!);
+  return type === 'ftyp' || type === 'moov';
+}
+
+function attached(sb: SourceBuffer, st: BufferState): boolean {
+  return Array.prototype.includes.call(st.source.sourceBuffers, sb);
+}
+
+/** EME 'cenc' init data: every pssh box, concatenated, in one 'encrypted' event, as the platforms fire it. */
+function announce(element: HTMLMediaElement | undefined, pssh: readonly PsshBox[]): void {
+  if (!element || pssh.length === 0) return;
+  element.dispatchEvent(encryptedEvent('cenc', concat(...pssh.map((p) => p.bytes))));
+}
+
+/**
+ * The key store to decrypt with, once the element playing the source has MediaKeys: the bundled store, or null
+ * for a native MediaKeys (the platform decrypts). Waits, as a native CDM holds encrypted media until keys come.
+ */
+function decryption(st: BufferState, signal: AbortSignal): Promise<ClearKeyStore | null> {
+  return new Promise((resolve, reject) => {
+    let off = (): void => {};
+    const onAbort = (): void => {
+      off();
+      reject(signal.reason);
+    };
+    const check = (): void => {
+      const element = elementOf(st.source);
+      if (!element) return;
+      const store = storeOf(element);
+      if (!store && !mediaKeysOf(element)) return;
+      off();
+      signal.removeEventListener('abort', onAbort);
+      resolve(store ?? null);
+    };
+    if (signal.aborted) return onAbort();
+    off = onMediaKeysChange(check);
+    signal.addEventListener('abort', onAbort, { once: true });
+    check();
+  });
+}
+
+async function transform(st: BufferState, bytes: Uint8Array, signal: AbortSignal): Promise<Result> {
+  const boxes = readBoxes(bytes);
+  const moov = boxes.find((b) => b.type === 'moov');
+  let init = st.init;
+  let newInit: InitInfo | null | undefined;
+  const parts: Uint8Array[] = [];
+  let media = bytes;
+  if (moov) {
+    const end = moov.start + moov.size;
+    const initBytes = bytes.subarray(0, end);
+    media = bytes.subarray(end);
+    const info = parseInit(initBytes);
+    let store: ClearKeyStore | null = null;
+    if (info.tracks.some((t) => t.protection)) {
+      // A native CDM fires 'encrypted' for every init segment with pssh boxes, MediaKeys or not (EME 7.3.1).
+      announce(elementOf(st.source), info.pssh);
+      store = await decryption(st, signal);
+    }
+    init = store ? info : undefined;
+    newInit = init ?? null;
+    parts.push(store ? rewriteInitToClear(initBytes) : initBytes);
+  }
+  if (media.length > 0) {
+    if (!init) parts.push(media);
+    else {
+      // Key rotation: a pssh in moof announces the keys of what follows (ISO/IEC 23001-7 8.1.1).
+      announce(elementOf(st.source), parseSegment(media, init).pssh);
+      const store = await decryption(st, signal);
+      if (!store) parts.push(media);
+      else {
+        const lookup = async (kid: Uint8Array): Promise<Uint8Array> => {
+          const key = await store.lookup(kid);
+          if (key) return key;
+          // EME 7.3.4 "Wait for Key": the element tells the page it waits for a key.
+          elementOf(st.source)?.dispatchEvent(new Event('waitingforkey'));
+          return store.waitForKey(kid, signal);
+        };
+        parts.push(await decryptSegment(media, init, lookup, { inPlace: true }));
+      }
+    }
+  }
+  return { bytes: parts.length === 1 ? parts[0]! : concat(...parts), init: newInit };
+}
+
+/** MSE "append error" algorithm: reset the parser, error + updateend, then end of stream with 'decode'. */
+function appendError(sb: SourceBuffer, st: BufferState): void {
+  try {
+    nativeAbort.call(sb);
+  } catch {
+    // The source closed meanwhile: nothing to reset.
+  }
+  queueTask(() => {
+    sb.dispatchEvent(new Event('error'));
+    sb.dispatchEvent(new Event('updateend'));
+    if (st.source.readyState === 'open') {
+      try {
+        st.source.endOfStream('decode');
+      } catch {
+        // Another SourceBuffer is updating: the error events above are what the page gets.
+      }
+    }
+  });
+}
+
+function run(sb: SourceBuffer, st: BufferState, bytes: Uint8Array): void {
+  const controller = new AbortController();
+  let started!: () => void;
+  const job: Job = { controller, started: new Promise<void>((r) => (started = r)) };
+  st.job = job;
+  // MSE 3.5.6 prepare append, then "queue a task to fire updatestart" (always: abort() queues its events after it).
+  queueTask(() => {
+    sb.dispatchEvent(new Event('updatestart'));
+    started();
+  });
+  transform(st, bytes, controller.signal).then(
+    async (result) => {
+      await job.started;
+      if (st.job !== job) return;
+      st.job = undefined;
+      if (!attached(sb, st)) return;
+      if (result.init !== undefined) st.init = result.init ?? undefined;
+      st.swallow++;
+      try {
+        nativeAppend.call(sb, result.bytes);
+      } catch {
+        st.swallow--;
+        appendError(sb, st);
+      }
+    },
+    async () => {
+      await job.started;
+      if (st.job !== job) return;
+      st.job = undefined;
+      appendError(sb, st);
+    },
+  );
+}
+
+function appendBuffer(this: SourceBuffer, data: BufferSource): void {
+  const st = states.get(this);
+  if (!st || (!st.init && !startsWithInit(data))) return nativeAppend.call(this, data);
+  if (st.job || nativeUpdating.call(this)) throw invalidState('appendBuffer');
+  if (!attached(this, st)) throw new DOMException('The SourceBuffer was removed', 'InvalidStateError');
+  // The data is copied at the call, as MSE does: the page may reuse its buffer at once.
+  run(this, st, bytesOf(data).slice());
+}
+
+function abort(this: SourceBuffer): void {
+  const st = states.get(this);
+  // The native checks (removed, source not open) and the parser reset (MSE 3.2 abort() steps 1-3, 5-7).
+  nativeAbort.call(this);
+  const job = st?.job;
+  if (!st || !job) return;
+  // Step 4: abort the pending append; updating goes false now, abort then updateend from tasks.
+  st.job = undefined;
+  job.controller.abort();
+  queueTask(() => {
+    this.dispatchEvent(new Event('abort'));
+    this.dispatchEvent(new Event('updateend'));
+  });
+}
+
+/** A method or setter that MSE forbids while updating: throws during a pending decrypt, else runs natively. */
+function guarded<A extends unknown[], R>(name: string, native: (this: SourceBuffer, ...args: A) => R) {
+  return function (this: SourceBuffer, ...args: A): R {
+    if (states.get(this)?.job) throw invalidState(name);
+    return native.apply(this, args);
+  };
+}
+
+function track(sb: SourceBuffer, source: MediaSource): void {
+  const st: BufferState = { source, init: undefined, job: undefined, swallow: 0 };
+  states.set(sb, st);
+  // Registered before the page can add its listeners, so the native 'updatestart' of a decrypted append (the
+  // polyfill fired one already) never reaches them.
+  sb.addEventListener(
+    'updatestart',
+    (e) => {
+      if (!e.isTrusted || st.swallow === 0) return;
+      st.swallow--;
+      e.stopImmediatePropagation();
+    },
+    { capture: true },
+  );
+}
+
+export function installSourceBuffers(): void {
+  if (typeof SourceBuffer !== 'function' || typeof MediaSource !== 'function') return;
+  const proto = SourceBuffer.prototype;
+  nativeAppend = proto.appendBuffer as Append;
+  nativeAbort = proto.abort;
+  nativeUpdating = descriptorOf(proto, 'updating')!.get as (this: SourceBuffer) => boolean;
+  const nativeRemove = proto.remove;
+  const nativeChangeType = proto.changeType;
+  patchMethod(proto, 'appendBuffer', appendBuffer);
+  patchMethod(proto, 'abort', abort);
+  patchMethod(proto, 'remove', guarded('remove', nativeRemove));
+  if (typeof nativeChangeType === 'function') patchMethod(proto, 'changeType', guarded('changeType', nativeChangeType));
+  patch(proto, 'updating', {
+    get(this: SourceBuffer) {
+      return states.get(this)?.job ? true : nativeUpdating.call(this);
+    },
+  });
+  for (const name of ['timestampOffset', 'appendWindowStart', 'appendWindowEnd', 'mode']) {
+    const d = descriptorOf(proto, name);
+    if (!d?.get || !d.set) continue;
+    patch(proto, name, { get: d.get, set: guarded(name, d.set as (this: SourceBuffer, v: unknown) => void) });
+  }
+  // ManagedMediaSource (WebKit) inherits addSourceBuffer from MediaSource unless it has its own.
+  const g = globalThis as { ManagedMediaSource?: typeof MediaSource };
+  const sources = [MediaSource.prototype];
+  if (g.ManagedMediaSource && Object.hasOwn(g.ManagedMediaSource.prototype, 'addSourceBuffer')) {
+    sources.push(g.ManagedMediaSource.prototype);
+  }
+  for (const sp of sources) {
+    const nativeAdd = sp.addSourceBuffer;
+    patchMethod(sp, 'addSourceBuffer', function (this: MediaSource, type: string): SourceBuffer {
+      const sb = nativeAdd.call(this, type);
+      track(sb, this);
+      return sb;
+    });
+  }
+}
