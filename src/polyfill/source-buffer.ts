@@ -205,9 +205,36 @@ function run(sb: SourceBuffer, st: BufferState, bytes: Uint8Array): void {
   );
 }
 
+/**
+ * Whether an append can go straight to the platform: nothing protected is involved, or the element has a native
+ * MediaKeys for it. Parses an init segment (small) synchronously for that; media segments are never read here.
+ */
+function native(st: BufferState, data: BufferSource): boolean {
+  if (!startsWithInit(data)) return !st.init;
+  let info: InitInfo;
+  try {
+    const b = bytesOf(data);
+    const moov = readBoxes(b).find((box) => box.type === 'moov');
+    if (!moov) return !st.init;
+    info = parseInit(b.subarray(0, moov.start + moov.size));
+  } catch {
+    // Not ours to judge: the platform reports what it cannot parse.
+    return !st.init;
+  }
+  if (info.tracks.some((t) => t.protection)) {
+    const element = elementOf(st.source);
+    if (!element || storeOf(element) || !mediaKeysOf(element)) return false;
+    st.init = undefined;
+    return true;
+  }
+  // A clear init: media segments after it are clear too, unless bytes after the moov still need the old init.
+  st.init = undefined;
+  return true;
+}
+
 function appendBuffer(this: SourceBuffer, data: BufferSource): void {
   const st = states.get(this);
-  if (!st || (!st.init && !startsWithInit(data))) return nativeAppend.call(this, data);
+  if (!st || (!st.job && !nativeUpdating.call(this) && native(st, data))) return nativeAppend.call(this, data);
   if (st.job || nativeUpdating.call(this)) throw invalidState('appendBuffer');
   if (!attached(this, st)) throw new DOMException('The SourceBuffer was removed', 'InvalidStateError');
   // The data is copied at the call, as MSE does: the page may reuse its buffer at once.

@@ -1,0 +1,241 @@
+// SourceBuffers under the polyfill, driven by hand with the real fixtures and the real license server: encrypted
+// CMAF appended to a SourceBuffer of an element with bundled MediaKeys is decrypted before the native SourceBuffer
+// gets it, and the MSE semantics (updating, event order, abort(), the setters that throw while updating) hold.
+import { expect } from '@open-wc/testing';
+import { parseInit } from '../../src/mp4/init.js';
+import { until } from '../helpers/events.js';
+import { licenseUrl, uniqueId } from '../helpers/license-server.js';
+import { install, isWebKit, newVideo } from './helpers.js';
+
+await install();
+
+const VIDEO_TYPE = 'video/mp4; codecs="avc1.42c01e"';
+
+async function bytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await (await fetch(path)).arrayBuffer());
+}
+
+const g = globalThis as { ManagedMediaSource?: typeof MediaSource };
+const sourceKinds: { name: string; Source: typeof MediaSource }[] = [
+  { name: 'MediaSource', Source: MediaSource },
+  ...(g.ManagedMediaSource ? [{ name: 'ManagedMediaSource', Source: g.ManagedMediaSource }] : []),
+];
+
+interface Setup {
+  video: HTMLVideoElement;
+  source: MediaSource;
+  sb: SourceBuffer;
+  /** Every SourceBuffer event, in order, with whether the platform (true) or the polyfill fired it. */
+  log: string[];
+  mediaKeys: MediaKeys | null;
+}
+
+async function setup(Source: typeof MediaSource = MediaSource, withKeys = true): Promise<Setup> {
+  const video = newVideo();
+  // WebKit attaches a ManagedMediaSource only with remote playback disabled.
+  video.disableRemotePlayback = true;
+  let mediaKeys: MediaKeys | null = null;
+  if (withKeys) {
+    const access = await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [
+      { initDataTypes: ['cenc'], videoCapabilities: [{ contentType: VIDEO_TYPE }] },
+    ]);
+    mediaKeys = await access.createMediaKeys();
+    await video.setMediaKeys(mediaKeys);
+  }
+  const source = new Source();
+  const open = until(source, 'sourceopen');
+  video.src = URL.createObjectURL(source);
+  await open;
+  const sb = source.addSourceBuffer(VIDEO_TYPE);
+  const log: string[] = [];
+  for (const type of ['updatestart', 'update', 'updateend', 'error', 'abort']) {
+    sb.addEventListener(type, (e) => log.push(`${type}${e.isTrusted ? '' : '*'}`));
+  }
+  return { video, source, sb, log, mediaKeys };
+}
+
+function teardown(s: Setup): void {
+  s.video.removeAttribute('src');
+  s.video.load();
+  s.video.remove();
+}
+
+/** Runs a license exchange for the session's first message against the test license server. */
+async function license(mediaKeys: MediaKeys, initData: ArrayBuffer): Promise<MediaKeySession> {
+  const session = mediaKeys.createSession();
+  const message = until<MediaKeyMessageEvent>(session, 'message');
+  await session.generateRequest('cenc', initData);
+  const response = await fetch(licenseUrl(uniqueId('polyfill-sb')), {
+    method: 'POST',
+    body: (await message).message,
+  });
+  await session.update(await response.arrayBuffer());
+  return session;
+}
+
+function expectInvalidState(f: () => unknown): void {
+  expect(f).to.throw().with.property('name', 'InvalidStateError');
+}
+
+for (const { name, Source } of sourceKinds) {
+  describe(`polyfill: SourceBuffer of a ${name} (element with bundled MediaKeys)`, () => {
+    it('fires encrypted with the pssh, waits for the key with waitingforkey, then appends clear media', async () => {
+      const s = await setup(Source);
+      try {
+        const init = await bytes('/test/fixtures/cenc/init-0.mp4');
+        const encrypted = until<MediaEncryptedEvent>(s.video, 'encrypted');
+        s.sb.appendBuffer(init);
+        expect(s.sb.updating).to.equal(true);
+        const e = await encrypted;
+        await until(s.sb, 'updateend');
+        expect(e.initDataType).to.equal('cenc');
+        expect([...new Uint8Array(e.initData!)]).to.deep.equal([...parseInit(init).pssh[0]!.bytes]);
+
+        const waiting = until(s.video, 'waitingforkey');
+        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
+        await waiting;
+        // Pending decrypt: updating, and what MSE forbids while updating throws.
+        expect(s.sb.updating).to.equal(true);
+        expectInvalidState(() => (s.sb.timestampOffset = 1));
+        expectInvalidState(() => (s.sb.appendWindowStart = 1));
+        expectInvalidState(() => (s.sb.appendWindowEnd = 100));
+        expectInvalidState(() => s.sb.remove(0, 1));
+        // WebKitGTK has no changeType() at all (and the polyfill adds none).
+        if (isWebKit) expect(s.sb.changeType).to.equal(undefined);
+        else expectInvalidState(() => s.sb.changeType(VIDEO_TYPE));
+        expectInvalidState(() => s.sb.appendBuffer(new Uint8Array(8)));
+        expect(s.sb.timestampOffset).to.equal(0);
+
+        const done = until(s.sb, 'updateend');
+        await license(s.mediaKeys!, e.initData!);
+        await done;
+        expect(s.sb.updating).to.equal(false);
+        // The polyfill's updatestart (*) stands for the append; update/updateend come from the platform.
+        expect(s.log).to.deep.equal(['updatestart*', 'update', 'updateend', 'updatestart*', 'update', 'updateend']);
+        expect(s.video.buffered.length).to.equal(1);
+        expect(s.video.buffered.end(0)).to.be.greaterThan(0.9);
+      } finally {
+        teardown(s);
+      }
+    });
+
+    it('abort() during a pending decrypt cancels it: updating false at once, then abort and updateend', async () => {
+      const s = await setup(Source);
+      try {
+        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/init-0.mp4'));
+        await until(s.sb, 'updateend');
+        const waiting = until(s.video, 'waitingforkey');
+        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
+        await waiting;
+        const ended = until(s.sb, 'updateend');
+        s.sb.abort();
+        expect(s.sb.updating).to.equal(false);
+        await ended;
+        expect(s.log).to.deep.equal(['updatestart*', 'update', 'updateend', 'updatestart*', 'abort*', 'updateend*']);
+        expect(s.video.buffered.length).to.equal(0);
+        // Allowed again once not updating.
+        s.sb.timestampOffset = 2;
+        expect(s.sb.timestampOffset).to.equal(2);
+      } finally {
+        teardown(s);
+      }
+    });
+
+    it('applies timestampOffset set before the append to the decrypted media', async () => {
+      const s = await setup(Source);
+      try {
+        const init = await bytes('/test/fixtures/cenc/init-0.mp4');
+        const encrypted = until<MediaEncryptedEvent>(s.video, 'encrypted');
+        const appended = until(s.sb, 'updateend');
+        s.sb.appendBuffer(init);
+        await license(s.mediaKeys!, (await encrypted).initData!);
+        await appended;
+        s.sb.timestampOffset = 10;
+        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
+        await until(s.sb, 'updateend');
+        expect(s.video.buffered.length).to.equal(1);
+        expect(s.video.buffered.start(0)).to.be.within(9.9, 10.1);
+      } finally {
+        teardown(s);
+      }
+    });
+
+    it('ends a failed decrypt with error then updateend, and the media element with a decode error', async () => {
+      const s = await setup(Source);
+      try {
+        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/init-0.mp4'));
+        await until(s.sb, 'updateend');
+        const failed = until(s.video, 'error');
+        // A box header that claims more bytes than there are: the segment cannot be parsed.
+        s.sb.appendBuffer(new Uint8Array([0, 0, 0, 64, 0x6d, 0x6f, 0x6f, 0x66, 0, 0, 0, 0]));
+        await until(s.sb, 'updateend');
+        expect(s.log).to.deep.equal(['updatestart*', 'update', 'updateend', 'updatestart*', 'error*', 'updateend*']);
+        await failed;
+        expect(s.video.error?.code).to.equal(MediaError.MEDIA_ERR_DECODE);
+      } finally {
+        teardown(s);
+      }
+    });
+
+    it('fires no encrypted event for an init segment without pssh (as native CDMs do not)', async () => {
+      const s = await setup(Source);
+      try {
+        let fired = 0;
+        s.video.addEventListener('encrypted', () => fired++);
+        s.sb.appendBuffer(await bytes('/test/fixtures/cenc-no-pssh/init-0.mp4'));
+        await until(s.sb, 'updateend');
+        expect(fired).to.equal(0);
+        expect(s.log).to.deep.equal(['updatestart*', 'update', 'updateend']);
+      } finally {
+        teardown(s);
+      }
+    });
+  });
+}
+
+describe('polyfill: SourceBuffers of elements without bundled MediaKeys', () => {
+  it('appends clear media natively: every event comes from the platform', async () => {
+    const s = await setup(MediaSource, false);
+    try {
+      s.sb.appendBuffer(await bytes('/test/fixtures/clear/init-0.mp4'));
+      await until(s.sb, 'updateend');
+      s.sb.appendBuffer(await bytes('/test/fixtures/clear/seg-0-1.m4s'));
+      expect(s.sb.updating).to.equal(true);
+      await until(s.sb, 'updateend');
+      expect(s.log).to.deep.equal(['updatestart', 'update', 'updateend', 'updatestart', 'update', 'updateend']);
+      expect(s.video.buffered.length).to.equal(1);
+    } finally {
+      teardown(s);
+    }
+  });
+
+  it('holds an encrypted init segment until the element gets MediaKeys, firing encrypted first', async () => {
+    const s = await setup(MediaSource, false);
+    try {
+      const encrypted = until<MediaEncryptedEvent>(s.video, 'encrypted');
+      s.sb.appendBuffer(await bytes('/test/fixtures/cenc/init-0.mp4'));
+      const e = await encrypted;
+      expect(s.sb.updating).to.equal(true);
+      const access = await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [
+        { initDataTypes: ['cenc'], videoCapabilities: [{ contentType: VIDEO_TYPE }] },
+      ]);
+      const mediaKeys = await access.createMediaKeys();
+      const ended = until(s.sb, 'updateend');
+      await s.video.setMediaKeys(mediaKeys);
+      await ended;
+      await license(mediaKeys, e.initData!);
+      s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
+      await until(s.sb, 'updateend');
+      expect(s.video.buffered.length).to.equal(1);
+    } finally {
+      teardown(s);
+    }
+  });
+});
+
+describe('polyfill: media source kinds', () => {
+  it('covers ManagedMediaSource where the platform has it (WebKit)', () => {
+    if (isWebKit) expect(sourceKinds.map((k) => k.name)).to.deep.equal(['MediaSource', 'ManagedMediaSource']);
+    else expect(sourceKinds[0]!.name).to.equal('MediaSource');
+  });
+});
