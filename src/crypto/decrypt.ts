@@ -145,6 +145,50 @@ function copyRuns(runs: readonly number[], from: Uint8Array, to: Uint8Array, toB
   }
 }
 
+/**
+ * Whether a CTR job is pattern work ('cens': strided pieces). Its buffer is then all zeros, which CTR turns into
+ * the keystream itself, and the pieces are xored with it in place: the source is read once, when the clear bytes
+ * are written, instead of once more to gather it before the call (the call no longer waits for that pass).
+ */
+function keystreamJob(job: Job): boolean {
+  let strided = false;
+  for (let r = 0; r < job.runs.length; r += RUN) {
+    // Whole blocks only (pattern pieces always are), so that xorRuns can work in 16-byte steps.
+    if (job.runs[r + 1]! % 16 !== 0) return false;
+    if (job.runs[r + 3]! > 1) strided = true;
+  }
+  return strided;
+}
+
+/** xors every piece of `runs` (whole blocks) in `to`, the source layout, with the keystream in `stream`. */
+function xorRuns(runs: readonly number[], stream: Uint8Array, to: Uint8Array): void {
+  const ks = viewOf(stream);
+  const dst = viewOf(to);
+  for (let r = 0; r < runs.length; r += RUN) {
+    const len = runs[r + 1]!;
+    const stride = runs[r + 2]!;
+    const count = runs[r + 3]!;
+    let off = runs[r]!;
+    let at = runs[r + 4]!;
+    for (let k = 0; k < count; k++, off += stride, at += len) {
+      for (let i = 0; i < len; i += 16) {
+        dst.setInt32(off + i, dst.getInt32(off + i) ^ ks.getInt32(at + i));
+        dst.setInt32(off + i + 4, dst.getInt32(off + i + 4) ^ ks.getInt32(at + i + 4));
+        dst.setInt32(off + i + 8, dst.getInt32(off + i + 8) ^ ks.getInt32(at + i + 8));
+        dst.setInt32(off + i + 12, dst.getInt32(off + i + 12) ^ ks.getInt32(at + i + 12));
+      }
+    }
+  }
+}
+
+// Zeros for keystream jobs, never written to: WebCrypto copies its input, so one buffer serves every call.
+let zeros = new Uint8Array(0);
+
+function zerosOf(size: number): Uint8Array<ArrayBuffer> {
+  if (zeros.length < size) zeros = new Uint8Array(Math.max(size, Math.min(2 * zeros.length, 64 << 20)));
+  return zeros.subarray(0, size);
+}
+
 // One scratch buffer for gathering, reused across jobs and calls: fresh multi-MiB allocations cost more than the
 // copies themselves here. Safe because WebCrypto copies its input when a call is made (WebCrypto 14.3.2) and
 // nothing awaits between gathering a job and starting its call. Never larger than the largest job seen.
@@ -172,6 +216,7 @@ async function runJobs(jobs: readonly Job[], source: Uint8Array, targetOf: () =>
       const from = j.runs[0]!;
       return ctrDecrypt(key, j.counter, new Uint8Array(source.buffer, source.byteOffset + from, j.size));
     }
+    if (!tail && keystreamJob(j)) return ctrDecrypt(key, j.counter, zerosOf(j.size));
     const buf = scratchOf(j.size + (tail ? CBC_TAIL_BYTES : 0));
     copyRuns(j.runs, source, buf, true);
     if (!tail) return ctrDecrypt(key, j.counter, buf);
@@ -188,7 +233,10 @@ async function runJobs(jobs: readonly Job[], source: Uint8Array, targetOf: () =>
   all.catch(() => undefined);
   const target = targetOf();
   const clear = await all;
-  jobs.forEach((job, i) => copyRuns(job.runs, clear[i]!, target, false));
+  jobs.forEach((job, i) => {
+    if (job.mode === 'AES-CTR' && keystreamJob(job)) xorRuns(job.runs, clear[i]!, target);
+    else copyRuns(job.runs, clear[i]!, target, false);
+  });
   return target;
 }
 
