@@ -123,17 +123,27 @@ export async function openBrowser(name) {
         port: driver.port,
         path: '/',
         logLevel: 'error',
+        // A failed command is an answer to report, not a request to send again (a retried script waits out its timeout).
+        connectionRetryCount: 0,
         capabilities: {
           browserName: 'MiniBrowser',
           'wdio:enforceWebDriverClassic': true,
           'webkitgtk:browserOptions': { binary: executablePath, args: ['--automation'] },
         },
       });
-      await browser.setTimeout({ script: 120_000, pageLoad: 60_000 });
+      await browser.setTimeout({ script: 90_000, pageLoad: 60_000 });
       await browser.setWindowSize(VIEWPORT.width, VIEWPORT.height).catch(() => undefined);
       return {
         name,
-        goto: (url) => browser.url(url).then(() => undefined),
+        // WebKitWebDriver can answer a navigation while the previous page (playing media) is still unloading; a
+        // script sent then dies with the old page. So wait until the new document is the one asked for.
+        goto: async (url) => {
+          await browser.url(url);
+          await browser.waitUntil(
+            async () => (await browser.execute(() => `${location.href} ${document.readyState}`)) === `${url} complete`,
+            { timeout: 30_000, interval: 100, timeoutMsg: `${url} did not load` },
+          );
+        },
         // Classic WebDriver's Execute Script awaits a returned promise (W3C WebDriver 13.2.1).
         evaluate: (fn, arg) => browser.execute(fn, arg),
         screenshot: (path) => browser.saveScreenshot(path).then(() => undefined),
@@ -204,4 +214,53 @@ export async function playsInPage({ selector, seconds, deadlineMs }) {
     keyStatuses: Object.fromEntries(el.keyStatuses),
     nativeEme: typeof navigator.requestMediaKeySystemAccess === 'function',
   };
+}
+
+/**
+ * Runs in the demo page: resolves with the text of the first line of the event log (#log) matching `pattern` (a
+ * RegExp source), waiting for it with a MutationObserver; rejects after `deadlineMs` with the log so far.
+ */
+export async function logLine({ pattern, deadlineMs }) {
+  const log = document.querySelector('#log');
+  const re = new RegExp(pattern);
+  const find = () => [...log.children].map((li) => li.textContent).find((text) => re.test(text));
+  return (
+    find() ??
+    (await new Promise((resolve, reject) => {
+      const observer = new MutationObserver(() => {
+        const line = find();
+        if (line === undefined) return;
+        observer.disconnect();
+        clearTimeout(timer);
+        resolve(line);
+      });
+      const timer = setTimeout(() => {
+        observer.disconnect();
+        const lines = [...log.children].map((li) => li.textContent).join('\n');
+        reject(new Error(`no log line matches /${pattern}/ in:\n${lines}`));
+      }, deadlineMs);
+      observer.observe(log, { childList: true });
+    }))
+  );
+}
+
+/** Runs in the demo page: clicks `button`, then resolves with #persistent-result's text once it matches `pattern`. */
+export async function clickFor({ button, pattern, deadlineMs }) {
+  const out = document.querySelector('#persistent-result');
+  const re = new RegExp(pattern);
+  const seen = new Promise((resolve, reject) => {
+    const observer = new MutationObserver(() => {
+      if (!re.test(out.textContent)) return;
+      observer.disconnect();
+      clearTimeout(timer);
+      resolve(out.textContent);
+    });
+    const timer = setTimeout(() => {
+      observer.disconnect();
+      reject(new Error(`#persistent-result says "${out.textContent}", not /${pattern}/`));
+    }, deadlineMs);
+    observer.observe(out, { childList: true, characterData: true, subtree: true });
+  });
+  document.querySelector(button).click();
+  return seen;
 }
