@@ -56,7 +56,8 @@ export class EventLog {
     item.append(time, ' ', name, text ? ` ${text}` : '');
     this.#list.append(item);
     while (this.#list.childElementCount > MAX_LINES) this.#list.firstElementChild?.remove();
-    item.scrollIntoView({ block: 'nearest' });
+    // Follows the newest line inside the list only: scrollIntoView would also scroll the page in a one-column layout.
+    this.#list.scrollTop = this.#list.scrollHeight;
   }
 
   /** Logs every event of {@link LOGGED_EVENTS} that `player` dispatches; returns the function that stops it. */

@@ -27,6 +27,8 @@ const GROUPS: Record<Scenario['group'], string> = {
 const MANAGED_ATTRIBUTES = ['license-url', 'fallback', 'loop', 'src'];
 
 let current: Scenario | undefined;
+/** Sessions the player of this page opened: they are in use, so Load and Remove work on earlier ones. */
+const openedHere = new Set<string>();
 let lastLoad = '';
 
 // --- the scenario list ------------------------------------------------------------------------------------------
@@ -161,8 +163,13 @@ function renderKeys(statuses: ReadonlyMap<string, string>): void {
 
 // --- persistent licenses ------------------------------------------------------------------------------------------
 
+/** Sessions stored by earlier visits (not open in this page's player), oldest first. */
+function earlierSessions(): string[] {
+  return storedSessionIds().filter((id) => !openedHere.has(id));
+}
+
 function showStoredSessions(): void {
-  const ids = storedSessionIds();
+  const ids = earlierSessions();
   $('#persistent-ids').textContent = ids.length ? ids.join(', ') : 'none';
 }
 
@@ -172,8 +179,8 @@ function persistentResult(text: string): void {
 }
 
 async function loadLatest(): Promise<void> {
-  const id = storedSessionIds().at(-1);
-  if (!id) return persistentResult('No stored session: play the scenario first.');
+  const id = earlierSessions().at(-1);
+  if (!id) return persistentResult('No session stored by an earlier visit: play this scenario, then reload the page.');
   try {
     const session = await loadStoredSession(id);
     if (!session) return persistentResult(`Session ${id} is not stored any more.`);
@@ -189,8 +196,8 @@ async function loadLatest(): Promise<void> {
 }
 
 async function removeLatest(): Promise<void> {
-  const id = storedSessionIds().at(-1);
-  if (!id) return persistentResult('No stored session to remove.');
+  const id = earlierSessions().at(-1);
+  if (!id) return persistentResult('No session stored by an earlier visit to remove.');
   const scenario = scenarioById('persistent');
   const url = scenario && drmOf(scenario, 'always')?.keySystems['org.w3.clearkey']?.licenseUrl;
   try {
@@ -234,8 +241,8 @@ for (const type of ['statuschange', 'drmstatechange', 'error', 'drmerror', 'load
 player.addEventListener('keystatuseschange', (e) => renderKeys((e as CustomEvent<KeyStatusesDetail>).detail.statuses));
 player.addEventListener('license-response', (e) => {
   if (current?.id !== 'persistent') return;
+  openedHere.add(e.detail.sessionId);
   rememberSession(e.detail.sessionId);
-  showStoredSessions();
 });
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="cdm"]')) {
   radio.addEventListener('change', () => {

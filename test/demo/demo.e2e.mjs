@@ -137,18 +137,19 @@ for (const name of requestedBrowsers()) {
         await browser.goto(`${servers.dev.url}/demo/?scenario=persistent&cdm=auto`);
         const seen = await browser.evaluate(playsInPage, { selector: '#player', ...PLAY });
         assert.equal(seen.cdm, 'bundled');
-        const stored = await browser.evaluate(() => document.querySelector('#persistent-ids').textContent);
-        assert.notEqual(stored, 'none');
+        // After the reload, the sessions of the first visit are offered (the new player's own are in use).
         await browser.goto(`${servers.dev.url}/demo/?scenario=persistent&cdm=auto&reloaded`);
+        const ids = await browser.evaluate(() => document.querySelector('#persistent-ids').textContent);
+        assert.notEqual(ids, 'none');
         const loaded = await browser.evaluate(clickFor, {
           button: '#persistent-load',
-          pattern: 'Loaded|failed|not stored',
+          pattern: 'Loaded|failed|not stored|No session',
           ...LOG,
         });
         assert.match(loaded, /^Loaded session \S+ without the server: 1 key\(s\)\.$/);
         const removed = await browser.evaluate(clickFor, {
           button: '#persistent-remove',
-          pattern: 'Removed|failed|not stored',
+          pattern: 'Removed|failed|not stored|No session',
           ...LOG,
         });
         assert.match(removed, /^Removed session \S+; the server acknowledged the release\.$/);
