@@ -123,6 +123,28 @@ describe('<secure-video> built-in controls', () => {
     expect(seek.getAttribute('aria-valuetext')).to.equal('0:00 of 0:04');
   });
 
+  it('enters and leaves full screen from the keyboard where the browser allows it', async () => {
+    const el = await loadedWithControls();
+    const button = part<HTMLButtonElement>(el, 'fullscreen-button');
+    // Present exactly where document.fullscreenEnabled (checked above); nothing to press elsewhere.
+    if (!document.fullscreenEnabled) {
+      expect(button).to.equal(null);
+      return;
+    }
+    let change = until(el, 'fullscreenchange');
+    await press(button!, 'Enter');
+    await change;
+    await el.updateComplete;
+    expect(document.fullscreenElement).to.equal(el);
+    expect(button!.getAttribute('aria-label')).to.equal('Exit full screen');
+    change = until(el, 'fullscreenchange');
+    await press(button!, 'Enter');
+    await change;
+    await el.updateComplete;
+    expect(document.fullscreenElement).to.equal(null);
+    expect(button!.getAttribute('aria-label')).to.equal('Full screen');
+  });
+
   it('localises the labels through messages', async () => {
     const el = await loadedWithControls();
     el.messages = { play: 'Wiedergabe', controls: 'Videosteuerung', seekValue: '{current} von {duration}' };

@@ -1,4 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { SecureVideo } from '../../src/index.js';
 import type { DrmConfig, LicenseOptions } from '../../src/index.js';
@@ -184,13 +185,15 @@ describe('<secure-video> overlays', () => {
     await expectOverlay(el, 'unreachable', 'The license server cannot be reached.', 'alert');
   });
 
-  it('the retry button reloads and recovers once the server does (fail-times)', async () => {
+  it('the retry button, pressed from the keyboard, reloads and recovers once the server does (fail-times)', async () => {
     const id = uniqueId('ui-retry');
     const el = await element(clearKeyDrm(licenseUrl(id, 'fail-times:1')));
     await overlayIs(el, 'unreachable');
     const retry = shownOverlays(el)[0]!.querySelector<HTMLButtonElement>('[part="retry-button"]')!;
-    retry.click();
-    await until(el, 'drmstatechange', () => el.drmState === 'usable');
+    const usable = until(el, 'drmstatechange', () => el.drmState === 'usable');
+    retry.focus();
+    await sendKeys({ press: 'Enter' });
+    await usable;
     await el.play();
     await playedPast(el, 1);
     await el.updateComplete;
