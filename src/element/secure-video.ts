@@ -317,9 +317,11 @@ export class SecureVideo extends LitElement {
 
   // --- HTMLMediaElement API, forwarded to the inner video ------------------------------------------
 
+  /** Starts playback (HTMLMediaElement#play); rejects as the inner video does (e.g. autoplay policy). */
   play(): Promise<void> {
     return this.#video.play();
   }
+  /** Pauses playback. */
   pause(): void {
     this.#video.pause();
   }
@@ -327,75 +329,94 @@ export class SecureVideo extends LitElement {
   load(): void {
     this.#load();
   }
+  /** As HTMLMediaElement#canPlayType, for the inner video. */
   canPlayType(type: string): CanPlayTypeResult {
     return this.#video.canPlayType(type);
   }
+  /** Playback position in seconds; setting it seeks. */
   get currentTime(): number {
     return this.#video.currentTime;
   }
   set currentTime(t: number) {
     this.#video.currentTime = t;
   }
+  /** Duration in seconds (NaN before metadata). */
   get duration(): number {
     return this.#video.duration;
   }
+  /** Read-only: whether playback is paused. */
   get paused(): boolean {
     return this.#video.paused;
   }
+  /** Read-only: whether playback reached the end. */
   get ended(): boolean {
     return this.#video.ended;
   }
+  /** Read-only: whether a seek is in progress. */
   get seeking(): boolean {
     return this.#video.seeking;
   }
+  /** Whether the sound is muted now (the `muted` attribute sets the initial state). */
   get muted(): boolean {
     return this.#video.muted;
   }
   set muted(m: boolean) {
     this.#video.muted = m;
   }
+  /** Volume, 0 to 1. */
   get volume(): number {
     return this.#video.volume;
   }
   set volume(v: number) {
     this.#video.volume = v;
   }
+  /** Playback speed (1 is normal). */
   get playbackRate(): number {
     return this.#video.playbackRate;
   }
   set playbackRate(r: number) {
     this.#video.playbackRate = r;
   }
+  /** Playback speed after a load. */
   get defaultPlaybackRate(): number {
     return this.#video.defaultPlaybackRate;
   }
   set defaultPlaybackRate(r: number) {
     this.#video.defaultPlaybackRate = r;
   }
+  /** Read-only: HTMLMediaElement readyState (0 HAVE_NOTHING ... 4 HAVE_ENOUGH_DATA). */
   get readyState(): number {
     return this.#video.readyState;
   }
+  /** Read-only: HTMLMediaElement networkState. */
   get networkState(): number {
     return this.#video.networkState;
   }
+  /** Read-only: the buffered time ranges. */
   get buffered(): TimeRanges {
     return this.#video.buffered;
   }
+  /** Read-only: the seekable time ranges. */
   get seekable(): TimeRanges {
     return this.#video.seekable;
   }
+  /** Read-only: the played time ranges. */
   get played(): TimeRanges {
     return this.#video.played;
   }
+  /** Read-only: the manifest URL being played (`src`). */
   get currentSrc(): string {
     return this.src;
   }
+  /** Read-only: the text tracks of the inner video. */
   get textTracks(): TextTrackList {
     return this.#video.textTracks;
   }
+  /** Read-only: intrinsic width of the video, in pixels. */
   get videoWidth(): number {
     return this.#video.videoWidth;
   }
+  /** Read-only: intrinsic height of the video, in pixels. */
   get videoHeight(): number {
     return this.#video.videoHeight;
   }
