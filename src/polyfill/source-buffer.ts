@@ -14,6 +14,7 @@ import { type ClearKeyStore } from '../cdm/index.js';
 import { queueTask } from '../cdm/task-queue.js';
 import { decryptSegment } from '../crypto/decrypt.js';
 import { readBoxes } from '../mp4/box.js';
+import { toHex } from '../mp4/bytes.js';
 import { parseInit, type InitInfo } from '../mp4/init.js';
 import { rewriteInitToClear } from '../mp4/rewrite.js';
 import { parseSegment } from '../mp4/segment.js';
@@ -74,6 +75,18 @@ function attached(sb: SourceBuffer, st: BufferState): boolean {
   return Array.prototype.includes.call(st.source.sourceBuffers, sb);
 }
 
+/** W3C Common PSSH (EME cenc format) and DASH-IF Clear Key system IDs. */
+const CLEAR_KEY_SYSTEM_IDS = ['1077efecc0b24d02ace33c1e52e2fb4b', 'e2719d58a985b3c9781ab030af78d30e'];
+
+/**
+ * Whether protected content is for Clear Key: no pssh at all (keys by default_KID, 'keyids'), a Clear Key pssh, or a
+ * platform without EME, where the bundled CDM is the only one there is.
+ */
+function clearKeyContent(info: InitInfo): boolean {
+  if (typeof navigator.requestMediaKeySystemAccess !== 'function' || info.pssh.length === 0) return true;
+  return info.pssh.some((p) => CLEAR_KEY_SYSTEM_IDS.includes(toHex(p.systemId)));
+}
+
 /** EME 'cenc' init data: every pssh box, concatenated, in one 'encrypted' event, as the platforms fire it. */
 function announce(element: HTMLMediaElement | undefined, pssh: readonly PsshBox[]): void {
   if (!element || pssh.length === 0) return;
@@ -119,25 +132,38 @@ async function transform(st: BufferState, bytes: Uint8Array, signal: AbortSignal
     const initBytes = bytes.subarray(0, end);
     media = bytes.subarray(end);
     const info = parseInit(initBytes);
-    let store: ClearKeyStore | null = null;
+    let ours = false;
     if (info.tracks.some((t) => t.protection)) {
       // A native CDM fires 'encrypted' for every init segment with pssh boxes, MediaKeys or not (EME 7.3.1).
-      announce(elementOf(st.source), info.pssh);
-      store = await decryption(st, signal);
+      const element = elementOf(st.source);
+      announce(element, info.pssh);
+      const mediaKeys = element ? mediaKeysOf(element) : null;
+      if (mediaKeys) ours = !!storeOf(element!);
+      // Without MediaKeys yet, Clear Key content is the bundled CDM's: its init goes in clear form at once, as a
+      // native CDM buffers it at once (a player may set MediaKeys only when the first encrypted segment comes, after
+      // a clear lead). Content only another key system can open waits for the element's MediaKeys.
+      else ours = clearKeyContent(info) || (await decryption(st, signal)) !== null;
     }
-    init = store ? info : undefined;
+    init = ours ? info : undefined;
     newInit = init ?? null;
-    parts.push(store ? rewriteInitToClear(initBytes) : initBytes);
+    parts.push(ours ? rewriteInitToClear(initBytes) : initBytes);
   }
   if (media.length > 0) {
     if (!init) parts.push(media);
     else {
+      const segment = parseSegment(media, init);
       // Key rotation: a pssh in moof announces the keys of what follows (ISO/IEC 23001-7 8.1.1).
-      announce(elementOf(st.source), parseSegment(media, init).pssh);
-      const store = await decryption(st, signal);
-      if (!store) parts.push(media);
+      const element = elementOf(st.source);
+      announce(element, segment.pssh);
+      // A clear-lead segment needs no key (its encryption boxes just go); otherwise wait for bundled MediaKeys,
+      // telling the page the element waits for a key meanwhile (EME 7.3.4), as a native CDM without keys would.
+      if (segment.kids.length > 0 && !(element && storeOf(element))) element?.dispatchEvent(new Event('waitingforkey'));
+      const store = segment.kids.length > 0 ? await decryption(st, signal) : undefined;
+      if (store === null) parts.push(media);
       else {
         const lookup = async (kid: Uint8Array): Promise<Uint8Array> => {
+          // Only called for segments with KIDs, which waited for a store above.
+          if (!store) throw new Error('No key store');
           const key = await store.lookup(kid);
           if (key) return key;
           // EME 7.3.4 "Wait for Key": the element tells the page it waits for a key.

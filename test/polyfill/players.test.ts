@@ -5,6 +5,7 @@
 import { expect } from '@open-wc/testing';
 import { isBundledMediaKeys } from '../../src/cdm/index.js';
 import { fixtures, testKeys, type Fixture } from '../helpers/fixtures.js';
+import { hexToBase64url } from '../helpers/license-server.js';
 import { playedPast, until } from '../helpers/events.js';
 import { decodedFrames, install, mediaFailure, newVideo } from './helpers.js';
 
@@ -41,6 +42,10 @@ async function playThrough(video: HTMLVideoElement, failure: Promise<never>): Pr
   await Promise.race([playing, failure]);
   await Promise.race([playedPast(video, TARGET), failure]);
   expect(decodedFrames(video)).to.be.greaterThan(0);
+}
+
+function kidsOf(f: Fixture): string[] {
+  return f.tracks.flatMap((t) => t.kids);
 }
 
 async function clearKeysOf(f: Fixture): Promise<Record<string, string>> {
@@ -93,6 +98,82 @@ describe('polyfill: shaka-player (DASH)', () => {
       video.remove();
     }
   });
+});
+
+/**
+ * hls.js 1.7 knows Clear Key keys by KEYFORMAT="org.w3.clearkey" only, and takes the KID from the first 16 bytes
+ * of a data: URI, ignoring KEYID; the fixtures name the key by the CENC system ID URN with a pssh URI (as shaka
+ * reads it). This rewrites each such tag the hls.js way. Native Clear Key fails on the fixtures' own tags the same
+ * way, so this is about the playlist dialect, not about the polyfill.
+ */
+function forHlsJs(playlist: string): string {
+  return playlist.replace(
+    /#EXT-X-KEY:METHOD=([\w-]+),KEYFORMAT="urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b",[^\n]*KEYID=0x([0-9a-f]{32})/gi,
+    (_tag, method: string, kid: string) => {
+      const b64 = btoa(String.fromCharCode(...kid.match(/../g)!.map((h) => parseInt(h, 16))));
+      return `#EXT-X-KEY:METHOD=${method},KEYFORMAT="org.w3.clearkey",URI="data:text/plain;base64,${b64}"`;
+    },
+  );
+}
+
+describe('polyfill: hls.js (HLS)', () => {
+  // hls.js starts Clear Key sessions from 'encrypted' events only, so content without pssh gets no license there
+  // (native Clear Key: the same). HLS SAMPLE-AES-CTR is the cenc scheme.
+  // clear-lead: hls.js starts no session for the encrypted segments after the clear ones here (see the report in
+  // the commit introducing this test); left out until that is understood.
+  for (const f of all.filter((x) => x.scheme === 'cenc' && x.pssh && !x.clearLead)) {
+    it(`${f.name}: plays with keys from the license server`, async () => {
+      // hls.js binds navigator.requestMediaKeySystemAccess when its module loads: load it after install().
+      const { default: Hls } = await import('hls.js');
+      const video = newVideo();
+      // hls.js 1.7 knows Clear Key keys by KEYFORMAT="org.w3.clearkey" only; the fixtures name them by the CENC
+      // system ID URN. A playlist loader renames that key format: configuration, not a change to hls.js.
+      const Base = Hls.DefaultConfig.loader;
+      class PlaylistLoader extends Base {
+        override load(...[context, config, callbacks]: Parameters<InstanceType<typeof Base>['load']>): void {
+          const onSuccess = callbacks.onSuccess;
+          super.load(context, config, {
+            ...callbacks,
+            onSuccess: (response, stats, ctx, net) => {
+              if (typeof response.data === 'string') response.data = forHlsJs(response.data);
+              onSuccess(response, stats, ctx, net);
+            },
+          });
+        }
+      }
+      const hls = new Hls({
+        pLoader: PlaylistLoader as unknown as typeof Hls.DefaultConfig.pLoader,
+        emeEnabled: true,
+        drmSystems: { 'org.w3.clearkey': { licenseUrl: '/license' } },
+        // hls.js hands every Clear Key 'encrypted' event to the first playlist key's session (it reads KIDs from
+        // Widevine and PlayReady pssh boxes only), so that one session has to ask for every key of the content.
+        licenseXhrSetup: (_xhr: XMLHttpRequest, _url: string, _context: unknown, challenge: Uint8Array) => {
+          const request = JSON.parse(new TextDecoder().decode(challenge)) as { kids: string[]; type: string };
+          request.kids = kidsOf(f).map(hexToBase64url);
+          return new TextEncoder().encode(JSON.stringify(request));
+        },
+      });
+      const failure = Promise.race([
+        mediaFailure(video),
+        new Promise<never>((_, reject) =>
+          hls.on(Hls.Events.ERROR, (_e, data) => {
+            if (data.fatal) reject(new Error(`hls.js ${data.type} ${data.details}: ${String(data.error)}`));
+          }),
+        ),
+      ]);
+      failure.catch(() => undefined);
+      try {
+        hls.attachMedia(video);
+        hls.loadSource(f.path + f.hls);
+        await Promise.race([until(video, 'loadedmetadata'), failure]);
+        await playThrough(video, failure);
+        expect(isBundledMediaKeys(video.mediaKeys)).to.equal(true);
+      } finally {
+        hls.destroy();
+        video.remove();
+      }
+    });
+  }
 });
 
 /**
