@@ -301,6 +301,17 @@ describe('<secure-video> overlays', () => {
     await expectOverlay(el, 'error', 'This video could not be loaded.', 'alert');
   });
 
+  it('an overlay and the built-in controls together: the controls stay over it and reachable', async () => {
+    const el = await element(clearKeyDrm(licenseUrl(uniqueId('ui-both'), 'status:500')));
+    el.controls = true;
+    await overlayIs(el, 'unreachable');
+    await expectOverlay(el, 'unreachable', 'The license server cannot be reached.', 'alert');
+    const play = el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="play-button"]')!;
+    const { left, top, width, height } = play.getBoundingClientRect();
+    const hit = el.shadowRoot!.elementFromPoint(left + width / 2, top + height / 2);
+    expect(play.contains(hit)).to.equal(true);
+  });
+
   it('a named slot replaces the message; the retry button stays', async () => {
     const el = await element(
       clearKeyDrm(licenseUrl(uniqueId('ui-slot'), 'status:500')),
