@@ -7,6 +7,7 @@ import {
   isClearKeyPolyfillInstalled,
   uninstallClearKeyPolyfill,
 } from '../../src/polyfill/index.js';
+import * as classicScript from '../../src/polyfill/global.js';
 import { isWebKit, newVideo } from './helpers.js';
 
 const VIDEO_TYPE = 'video/mp4; codecs="avc1.42c01e"';
@@ -125,6 +126,15 @@ describe('polyfill: install and uninstall', () => {
     uninstallClearKeyPolyfill();
     uninstallClearKeyPolyfill();
     expect(snapshot().every((d, i) => sameDescriptor(d, before[i]))).to.equal(true);
+  });
+});
+
+describe('polyfill: the classic-script entry (global SecureVideoClearKey in dist/clearkey-polyfill.iife.js)', () => {
+  it('exposes install, uninstall and isInstalled, the module functions themselves', () => {
+    expect(Object.keys(classicScript).sort()).to.deep.equal(['install', 'isInstalled', 'uninstall']);
+    expect(classicScript.install).to.equal(installClearKeyPolyfill);
+    expect(classicScript.uninstall).to.equal(uninstallClearKeyPolyfill);
+    expect(classicScript.isInstalled).to.equal(isClearKeyPolyfillInstalled);
   });
 });
 
