@@ -212,7 +212,8 @@ function run(sb: SourceBuffer, st: BufferState, bytes: Uint8Array): void {
       await job.started;
       if (st.job !== job) return;
       st.job = undefined;
-      if (!attached(sb, st)) return;
+      // Removed meanwhile by a path that did not abort the job (not through removeSourceBuffer): drop the bytes.
+      if (!attached(sb, st)) return aborted(sb);
       if (result.init !== undefined) st.init = result.init ?? undefined;
       st.swallow++;
       try {
@@ -276,9 +277,14 @@ function abort(this: SourceBuffer): void {
   // Step 4: abort the pending append; updating goes false now, abort then updateend from tasks.
   st.job = undefined;
   job.controller.abort();
+  aborted(this);
+}
+
+/** An append that ended by abort: abort, then updateend, from a task (MSE 3.2 abort() step 4). */
+function aborted(sb: SourceBuffer): void {
   queueTask(() => {
-    this.dispatchEvent(new Event('abort'));
-    this.dispatchEvent(new Event('updateend'));
+    sb.dispatchEvent(new Event('abort'));
+    sb.dispatchEvent(new Event('updateend'));
   });
 }
 
@@ -336,6 +342,17 @@ export function installSourceBuffers(): void {
   }
   for (const sp of sources) {
     const nativeAdd = sp.addSourceBuffer;
+    const nativeRemoveSourceBuffer = sp.removeSourceBuffer;
+    patchMethod(sp, 'removeSourceBuffer', function (this: MediaSource, sb: SourceBuffer): void {
+      const st = states.get(sb);
+      const job = st?.job;
+      nativeRemoveSourceBuffer.call(this, sb);
+      // MSE 3.1 removeSourceBuffer() step 3: a pending append is aborted (abort, then updateend).
+      if (!st || !job) return;
+      st.job = undefined;
+      job.controller.abort();
+      aborted(sb);
+    });
     patchMethod(sp, 'addSourceBuffer', function (this: MediaSource, type: string): SourceBuffer {
       const sb = nativeAdd.call(this, type);
       track(sb, this);

@@ -25,6 +25,7 @@ function members(): [object, PropertyKey][] {
     [MediaCapabilities.prototype, 'decodingInfo'],
     [URL, 'createObjectURL'],
     [MediaSource.prototype, 'addSourceBuffer'],
+    [MediaSource.prototype, 'removeSourceBuffer'],
     ...['setMediaKeys', 'mediaKeys', 'onencrypted', 'onwaitingforkey'].map((k): [object, PropertyKey] => [
       HTMLMediaElement.prototype,
       k,
@@ -49,7 +50,12 @@ function members(): [object, PropertyKey][] {
       'MediaEncryptedEvent',
     ].map((k): [object, PropertyKey] => [globalThis, k]),
   ];
-  if (g.ManagedMediaSource) list.push([g.ManagedMediaSource.prototype, 'addSourceBuffer']);
+  if (g.ManagedMediaSource) {
+    list.push(
+      [g.ManagedMediaSource.prototype, 'addSourceBuffer'],
+      [g.ManagedMediaSource.prototype, 'removeSourceBuffer'],
+    );
+  }
   return list;
 }
 
@@ -105,6 +111,7 @@ describe('polyfill: install and uninstall', () => {
       'abort',
       'updating',
       'addSourceBuffer',
+      'removeSourceBuffer',
     ]);
     // Where the platform has no EME, the interface names and handler attributes are added; elsewhere kept.
     if (isWebKit) expect(names).to.include.members(['MediaKeys', 'MediaEncryptedEvent', 'onencrypted']);

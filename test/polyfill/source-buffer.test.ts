@@ -141,6 +141,25 @@ for (const { name, Source } of sourceKinds) {
       }
     });
 
+    it('removeSourceBuffer() during a pending decrypt ends the append with abort and updateend', async () => {
+      const s = await setup(Source);
+      try {
+        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/init-0.mp4'));
+        await until(s.sb, 'updateend');
+        const waiting = until(s.video, 'waitingforkey');
+        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
+        await waiting;
+        const ended = until(s.sb, 'updateend');
+        s.source.removeSourceBuffer(s.sb);
+        expect(s.source.sourceBuffers.length).to.equal(0);
+        expect(s.sb.updating).to.equal(false);
+        await ended;
+        expect(s.log.slice(3)).to.deep.equal(['updatestart*', 'abort*', 'updateend*']);
+      } finally {
+        teardown(s);
+      }
+    });
+
     it('applies timestampOffset set before the append to the decrypted media', async () => {
       const s = await setup(Source);
       try {
