@@ -16,6 +16,7 @@ const ownerOf = new WeakMap<MediaKeys, HTMLMediaElement>();
 const withKeys = new Set<HTMLMediaElement>();
 /** Object URLs made for a MediaSource (or ManagedMediaSource): how an element's src leads to its MediaSource. */
 const sourceOfUrl = new Map<string, WeakRef<MediaSource>>();
+const elementOfSource = new WeakMap<MediaSource, HTMLMediaElement>();
 const listeners = new Set<() => void>();
 
 let nativeSetMediaKeys: ((this: HTMLMediaElement, mk: MediaKeys | null) => Promise<void>) | undefined;
@@ -44,12 +45,17 @@ export function storeOf(element: HTMLMediaElement): ClearKeyStore | undefined {
 
 /** The media element playing `source` (through an object URL or srcObject), or undefined. */
 export function elementOf(source: MediaSource): HTMLMediaElement | undefined {
+  const known = elementOfSource.get(source);
+  if (known) return known;
   const candidates = [...withKeys, ...document.querySelectorAll<HTMLMediaElement>('video, audio')];
-  return candidates.find((el) => {
+  const found = candidates.find((el) => {
     if ((el as { srcObject?: unknown }).srcObject === source) return true;
     const url = el.currentSrc || el.src;
     return url !== '' && sourceOfUrl.get(url)?.deref() === source;
   });
+  // A MediaSource is attached once, to one element (MSE 3.5.1): the answer never changes.
+  if (found) elementOfSource.set(source, found);
+  return found;
 }
 
 function setMediaKeys(this: HTMLMediaElement, mediaKeys: MediaKeys | null): Promise<void> {
