@@ -254,7 +254,12 @@ export class SecureVideo extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     const v = this.#video;
     if (changed.has('autoplay')) v.autoplay = this.autoplay;
-    if (changed.has('defaultMuted')) v.defaultMuted = v.muted = this.defaultMuted;
+    if (changed.has('defaultMuted')) {
+      v.defaultMuted = this.defaultMuted;
+      // The attribute sets the current state too, except on the first update when it is absent: a page
+      // (or a framework) may have set the `muted` property before the element first rendered.
+      if (this.hasUpdated || this.defaultMuted) v.muted = this.defaultMuted;
+    }
     if (changed.has('loop')) v.loop = this.loop;
     if (changed.has('poster')) v.poster = this.poster;
     if (changed.has('preload')) v.preload = this.preload as HTMLMediaElement['preload'];

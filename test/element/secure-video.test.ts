@@ -25,6 +25,16 @@ describe('<secure-video> with a clear DASH stream', () => {
     expect(el.shadowRoot!.querySelector('video')).to.equal(el.media);
   });
 
+  it('keeps a muted property set before the first update', async () => {
+    const el = document.createElement('secure-video');
+    el.muted = true;
+    document.body.append(el);
+    await el.updateComplete;
+    expect(el.muted).to.equal(true);
+    expect(el.media.muted).to.equal(true);
+    el.remove();
+  });
+
   it('plays: reaches playing and currentTime advances', async () => {
     const el = await fixture<SecureVideo>(html`<secure-video muted src=${CLEAR_DASH}></secure-video>`);
     const playing = oneEvent(el, 'playing');
