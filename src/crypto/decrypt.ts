@@ -5,7 +5,7 @@
 import { bytesEqual, toHex } from '../mp4/bytes.js';
 import type { InitInfo } from '../mp4/init.js';
 import { freeEncryptionBoxes } from '../mp4/rewrite.js';
-import { parseSegment, type SampleEncryption } from '../mp4/segment.js';
+import { parseSegment, type SampleEncryption, type SegmentInfo } from '../mp4/segment.js';
 import { CBC_TAIL_BYTES, cbcDecryptChains, cbcTail, type CbcChain } from './cbc.js';
 import { counterBlock, ctrDecrypt, isAdvancedBy } from './ctr.js';
 import { CryptoError, CryptoErrorCode } from './errors.js';
@@ -263,6 +263,11 @@ export interface DecryptSegmentOptions {
    * whole segment. All or nothing: on any error `bytes` is left as it was. Default false (a new buffer).
    */
   inPlace?: boolean;
+  /**
+   * `parseSegment(bytes, init)` when the caller already has it (the streaming layer reads moof pssh first), so the
+   * segment is parsed once. Default: parsed here.
+   */
+  parsed?: SegmentInfo;
 }
 
 /**
@@ -277,7 +282,7 @@ export async function decryptSegment(
   keys: KeyLookup,
   options: DecryptSegmentOptions = {},
 ): Promise<Uint8Array> {
-  const segment = parseSegment(bytes, init);
+  const segment = options.parsed ?? parseSegment(bytes, init);
   const kidKeys: [Uint8Array, Uint8Array][] = [];
   for (const kid of segment.kids) kidKeys.push([kid, checkKey(kid, await keys(kid))]);
   // segment.kids holds every KID once and a segment has one or a few: a scan beats hashing each sample's KID.

@@ -219,7 +219,7 @@ export class SegmentFilter {
       },
       // In place: the downloaded buffer is ours to change (response.data gets the result), and a failure
       // leaves it untouched.
-      { inPlace: true },
+      { inPlace: true, parsed: segment },
     );
   }
 
