@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   clickFor,
   logLine,
@@ -46,6 +46,12 @@ for (const name of requestedBrowsers()) {
     });
     after(async () => {
       await browser?.close();
+    });
+    // Each test is a first visit: a fresh page (a fresh browser in WebKit; see harness.mjs).
+    let visited = false;
+    beforeEach(async () => {
+      if (visited) await browser.renew();
+      visited = true;
     });
 
     for (const cdm of ['auto', 'always']) {

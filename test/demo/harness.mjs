@@ -72,95 +72,140 @@ const VIEWPORT = { width: 1280, height: 1000 };
 
 /**
  * Opens one browser with one page: `goto(url)`, `evaluate(fn, arg)` (fn runs in the page and may return a promise;
- * it must be self-contained), `screenshot(path)`, `close()`.
+ * it must be self-contained), `screenshot(path)`, `renew()` (a fresh page for the next test), `close()`.
  */
 export async function openBrowser(name) {
   const executablePath = findBrowser(name);
-  if (name === 'chromium') {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: VIEWPORT });
-    return {
-      name,
-      goto: (url) => page.goto(url).then(() => undefined),
-      evaluate: (fn, arg) => page.evaluate(fn, arg),
-      screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
-      close: () => browser.close(),
-    };
-  }
-  if (name === 'firefox') {
-    const puppeteer = await import('puppeteer-core');
-    const profile = mkdtempSync(join(tmpdir(), 'sv-demo-firefox-'));
-    const browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath,
-      headless: true,
-      userDataDir: profile,
-      extraPrefsFirefox: FIREFOX_PREFS,
-    });
-    const page = await browser.newPage();
-    await page.setViewport(VIEWPORT);
-    return {
-      name,
-      goto: (url) => page.goto(url).then(() => undefined),
-      evaluate: (fn, arg) => page.evaluate(fn, arg),
-      screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
-      close: async () => {
-        try {
-          await browser.close();
-        } finally {
-          rmSync(profile, { recursive: true, force: true });
-        }
-      },
-    };
-  }
-  if (name === 'webkit') {
-    const { remote } = await import('webdriverio');
-    const driver = await startWebKitDriver();
-    try {
-      const browser = await remote({
-        hostname: '127.0.0.1',
-        port: driver.port,
-        path: '/',
-        logLevel: 'error',
-        // A failed command is an answer to report, not a request to send again (a retried script waits out its timeout).
-        connectionRetryCount: 0,
-        capabilities: {
-          browserName: 'MiniBrowser',
-          'wdio:enforceWebDriverClassic': true,
-          'webkitgtk:browserOptions': { binary: executablePath, args: ['--automation'] },
-        },
-      });
-      await browser.setTimeout({ script: 90_000, pageLoad: 60_000 });
-      await browser.setWindowSize(VIEWPORT.width, VIEWPORT.height).catch(() => undefined);
-      return {
-        name,
-        // WebKitWebDriver can answer a navigation while the previous page (playing media) is still unloading; a
-        // script sent then dies with the old page. So wait until the new document is the one asked for.
-        goto: async (url) => {
-          await browser.url(url);
-          await browser.waitUntil(
-            async () => (await browser.execute(() => `${location.href} ${document.readyState}`)) === `${url} complete`,
-            { timeout: 30_000, interval: 100, timeoutMsg: `${url} did not load` },
-          );
-        },
-        // Classic WebDriver's Execute Script awaits a returned promise (W3C WebDriver 13.2.1).
-        evaluate: (fn, arg) => browser.execute(fn, arg),
-        screenshot: (path) => browser.saveScreenshot(path).then(() => undefined),
-        close: async () => {
-          try {
-            await browser.deleteSession();
-          } finally {
-            await driver.stop();
-          }
-        },
-      };
-    } catch (e) {
-      await driver.stop();
-      throw e;
-    }
-  }
+  if (name === 'chromium') return openChromium(executablePath);
+  if (name === 'firefox') return openFirefox(executablePath);
+  if (name === 'webkit') return openWebKit(executablePath);
   throw new Error(`unknown browser ${name}`);
+}
+
+async function openChromium(executablePath) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  let context = await browser.newContext({ viewport: VIEWPORT });
+  let page = await context.newPage();
+  return {
+    name: 'chromium',
+    goto: (url) => page.goto(url).then(() => undefined),
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
+    renew: async () => {
+      await context.close();
+      context = await browser.newContext({ viewport: VIEWPORT });
+      page = await context.newPage();
+    },
+    close: () => browser.close(),
+  };
+}
+
+async function openFirefox(executablePath) {
+  const puppeteer = await import('puppeteer-core');
+  const profile = mkdtempSync(join(tmpdir(), 'sv-demo-firefox-'));
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath,
+    headless: true,
+    userDataDir: profile,
+    extraPrefsFirefox: FIREFOX_PREFS,
+  });
+  const newPage = async () => {
+    const p = await browser.newPage();
+    await p.setViewport(VIEWPORT);
+    return p;
+  };
+  let page = await newPage();
+  return {
+    name: 'firefox',
+    goto: (url) => page.goto(url).then(() => undefined),
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
+    renew: async () => {
+      const old = page;
+      page = await newPage();
+      await old.close();
+    },
+    close: async () => {
+      try {
+        await browser.close();
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * WebKitGTK: one MiniBrowser (with its own WebKitWebDriver and Xvfb) per test. A page that played media leaves
+ * GStreamer pipelines to tear down in the same web process as the next page, and once (in CI) a web process stopped
+ * answering mid-playback, taking every later test of the run down with it; a fresh browser per test keeps each test
+ * on its own.
+ */
+async function openWebKit(executablePath) {
+  let current = await startWebKitSession(executablePath);
+  return {
+    name: 'webkit',
+    goto: (url) => current.goto(url),
+    evaluate: (fn, arg) => current.browser.execute(fn, arg),
+    screenshot: (path) => current.browser.saveScreenshot(path).then(() => undefined),
+    renew: async () => {
+      await current.close();
+      current = await startWebKitSession(executablePath);
+    },
+    close: () => current.close(),
+  };
+}
+
+async function startWebKitSession(executablePath) {
+  const { remote } = await import('webdriverio');
+  const driver = await startWebKitDriver();
+  let browser;
+  try {
+    browser = await remote({
+      hostname: '127.0.0.1',
+      port: driver.port,
+      path: '/',
+      logLevel: 'error',
+      // A failed command is an answer to report, not a request to send again (a retried script waits out its timeout).
+      connectionRetryCount: 0,
+      capabilities: {
+        browserName: 'MiniBrowser',
+        'wdio:enforceWebDriverClassic': true,
+        'webkitgtk:browserOptions': { binary: executablePath, args: ['--automation'] },
+      },
+    });
+    await browser.setTimeout({ script: 90_000, pageLoad: 60_000 });
+    await browser.setWindowSize(VIEWPORT.width, VIEWPORT.height).catch(() => undefined);
+  } catch (e) {
+    await driver.stop();
+    throw e;
+  }
+  return {
+    browser,
+    // WebKitWebDriver can answer a navigation while the previous page (playing media) is still unloading; a script
+    // sent then dies with the old page. So wait until the new document is the one asked for.
+    goto: async (url) => {
+      await browser.url(url);
+      await browser.waitUntil(
+        async () => (await browser.execute(() => `${location.href} ${document.readyState}`)) === `${url} complete`,
+        { timeout: 30_000, interval: 100, timeoutMsg: `${url} did not load` },
+      );
+    },
+    close: async () => {
+      try {
+        // A browser that stopped answering must not hold the run: stopping the driver and Xvfb ends it either way.
+        let timer;
+        const gaveUp = new Promise((resolve) => (timer = setTimeout(resolve, 10_000)));
+        await Promise.race([browser.deleteSession(), gaveUp]).finally(() => clearTimeout(timer));
+      } catch {
+        // the session is gone already
+      } finally {
+        await driver.stop();
+      }
+    },
+  };
 }
 
 export function screenshotPath(file) {
