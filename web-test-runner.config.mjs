@@ -19,6 +19,9 @@ export default {
   testFramework: { config: { timeout: 30_000 } },
   browsers,
   plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
-  middleware: [(await import('./tools/test-runner/license-middleware.mjs')).licenseMiddleware()],
+  middleware: [
+    (await import('./tools/test-runner/license-middleware.mjs')).licenseMiddleware(),
+    (await import('./tools/test-runner/fuzz-middleware.mjs')).fuzzConfigMiddleware(),
+  ],
   reporters: [defaultReporter(), summaryReporter()],
 };

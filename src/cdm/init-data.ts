@@ -85,8 +85,9 @@ function keyIdsFormat(initData: Uint8Array): Uint8Array[] {
 
 /** 'webm' (EME webm format 2): the init data is one key ID, raw. */
 function webmKeyId(initData: Uint8Array): Uint8Array[] {
-  if (initData.length > MAX_KEY_ID_BYTES) {
-    throw new TypeError(`Invalid 'webm' initialization data: a key ID is at most ${MAX_KEY_ID_BYTES} bytes`);
+  // A key ID is 1 to 512 bytes: empty data names no key, whoever calls this (generateRequest rejects it first).
+  if (initData.length === 0 || initData.length > MAX_KEY_ID_BYTES) {
+    throw new TypeError(`Invalid 'webm' initialization data: a key ID is 1 to ${MAX_KEY_ID_BYTES} bytes`);
   }
   return [initData.slice()];
 }

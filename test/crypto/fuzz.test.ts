@@ -1,13 +1,20 @@
+// Hostile input for the decrypt path (issue 9 item 2): decryptSegment on the real fixtures' segments of every scheme
+// and on hand-built ones, damaged byte-wise and box-wise. A result keeps the input's length and layout; every failure
+// is a typed error with a numeric code (Mp4ParseError for the bytes, MissingKeyError or CryptoError for keys and
+// WebCrypto), never anything else; and nothing is allocated beyond twice the largest segment decrypted so far (the
+// decryptor keeps one growing scratch buffer) plus the CBC padding tail.
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../src/mp4/bytes.js';
-import { Mp4ParseError } from '../../src/mp4/errors.js';
-import { parseInit } from '../../src/mp4/init.js';
+import { Mp4ErrorCode, Mp4ParseError } from '../../src/mp4/errors.js';
+import { parseInit, type InitInfo } from '../../src/mp4/init.js';
 import { decryptSegment } from '../../src/crypto/decrypt.js';
-import { CryptoError } from '../../src/crypto/errors.js';
+import { CryptoError, CryptoErrorCode } from '../../src/crypto/errors.js';
 import { MissingKeyError, type KeyLookup } from '../../src/crypto/keys.js';
 import { buildInit, buildSegment, type Scheme } from '../mp4/helpers/build.js';
 import { applyMutations, mutations } from '../mp4/helpers/mutate.js';
+import { applyBoxEdits, boxEdits, fuzz, largestAllocationAsync } from '../helpers/fuzz.js';
+import { fetchBytes, loadIndex, loadKeys } from './helpers/fixtures.js';
 
 const KID = fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf');
 const KID2 = fromHex('c0c1c2c3c4c5c6c7c8c9cacbcccdcecf');
@@ -16,19 +23,37 @@ const KEYS = new Map([
   [toHex(KID2), fromHex('7143626618e57f67c635b734525524cf')],
 ]);
 const lookup: KeyLookup = (kid) => KEYS.get(toHex(kid));
+const CODES = new Set<number>([...Object.values(Mp4ErrorCode), ...Object.values(CryptoErrorCode)]);
 
-function typed(e: unknown): boolean {
-  return e instanceof Mp4ParseError || e instanceof CryptoError || e instanceof MissingKeyError;
+function expectTyped(e: unknown): void {
+  if (!(e instanceof Mp4ParseError || e instanceof CryptoError || e instanceof MissingKeyError)) throw e;
+  expect(CODES.has(e.code), `code ${e.code}`).to.equal(true);
 }
 
-describe('crypto decryptSegment under mutated input (fast-check)', () => {
+const damage = fc.oneof(
+  mutations.map((m) => (b: Uint8Array) => applyMutations(b, m)),
+  boxEdits.map((e) => (b: Uint8Array) => applyBoxEdits(b, e)),
+  fc.tuple(boxEdits, mutations).map(
+    ([e, m]) =>
+      (b: Uint8Array) =>
+        applyMutations(applyBoxEdits(b, e), m),
+  ),
+);
+
+interface Case {
+  init: InitInfo;
+  bytes: Uint8Array;
+  keys: KeyLookup;
+}
+
+describe('crypto decryptSegment under generated and mutated input (fast-check)', () => {
   const iv = fromHex('0102030405060708');
   const samples = [40, 33, 100].map((n, i) => ({
     data: new Uint8Array(n).fill(i + 1),
     iv,
     subsamples: [[5, n - 5]] as [number, number][],
   }));
-  const cases = (['cenc', 'cbc1', 'cens', 'cbcs'] as Scheme[]).map((scheme) => ({
+  const built: Case[] = (['cenc', 'cbc1', 'cens', 'cbcs'] as Scheme[]).map((scheme) => ({
     init: parseInit(buildInit({ scheme, tenc: { isProtected: true, ivSize: 8, kid: KID, crypt: 1, skip: 9 } })),
     bytes: buildSegment({
       samples,
@@ -38,43 +63,84 @@ describe('crypto decryptSegment under mutated input (fast-check)', () => {
         [2, 0],
       ],
     }),
+    keys: lookup,
   }));
+  const real: Case[] = [];
+  // The decryptor's scratch buffers grow to the largest job seen, so the bound follows the largest input so far.
+  let largestInput = 0;
 
-  it('every failure is a typed error, and a result keeps the input length', async () => {
-    let resolved = 0;
-    let rejected = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), mutations, async (which, m) => {
-        const c = cases[which % cases.length]!;
-        const bytes = applyMutations(c.bytes, m);
-        try {
-          const out = await decryptSegment(bytes, c.init, lookup);
-          expect(out.length).to.equal(bytes.length);
-          resolved++;
-        } catch (e) {
-          if (!typed(e)) throw e;
-          rejected++;
-        }
-      }),
-      { numRuns: 600 },
-    );
-    // Both outcomes must occur, or the mutations are not exercising the decrypt path.
-    expect(resolved).to.be.greaterThan(0);
-    expect(rejected).to.be.greaterThan(0);
+  before(async () => {
+    // The audio track's segments of every fixture (every scheme, 16-byte IVs, clear lead, key rotation): the
+    // smallest and the next, so that both short and multi-sample segments are damaged.
+    const index = await loadIndex();
+    const keys = await loadKeys();
+    for (const f of index.fixtures) {
+      const audio = f.tracks.find((t) => t.kind === 'audio') ?? f.tracks[0]!;
+      const init = parseInit(await fetchBytes(f.path + audio.init));
+      const [a, b] = [...audio.segments].sort((x, y) => x.duration - y.duration);
+      for (const s of [a, b]) if (s) real.push({ init, bytes: await fetchBytes(f.path + s.file), keys });
+    }
   });
 
-  it('a key lookup that returns garbage gives CryptoError or MissingKeyError', async () => {
-    const garbage = fc.oneof(fc.constant(undefined), fc.uint8Array({ maxLength: 40 }), fc.constant(new Uint8Array(16)));
-    await fc.assert(
+  async function decryptDamaged(c: Case, bytes: Uint8Array, inPlace: boolean): Promise<'ok' | 'rejected'> {
+    largestInput = Math.max(largestInput, bytes.length);
+    const run = await largestAllocationAsync(() => decryptSegment(bytes, c.init, c.keys, { inPlace }));
+    expect(run.bytes, 'largest allocation').to.be.at.most(2 * largestInput + 64);
+    if ('error' in run) {
+      expectTyped(run.error);
+      return 'rejected';
+    }
+    expect(run.value!.length).to.equal(bytes.length);
+    return 'ok';
+  }
+
+  it('real fixture segments of every scheme, damaged: a result keeps the length, a failure is typed', async function () {
+    const outcomes = { ok: 0, rejected: 0 };
+    await fuzz(
+      this,
+      fc.asyncProperty(fc.nat(), damage, fc.boolean(), async (which, hurt, inPlace) => {
+        const c = real[which % real.length]!;
+        outcomes[await decryptDamaged(c, hurt(c.bytes), inPlace)]++;
+      }),
+      80,
+    );
+    // Both outcomes must occur, or the damage is not reaching the decrypt path.
+    expect(outcomes.ok).to.be.greaterThan(0);
+    expect(outcomes.rejected).to.be.greaterThan(0);
+  });
+
+  it('hand-built segments with seig groups, damaged', async function () {
+    const outcomes = { ok: 0, rejected: 0 };
+    await fuzz(
+      this,
+      fc.asyncProperty(fc.nat(), damage, async (which, hurt) => {
+        const c = built[which % built.length]!;
+        outcomes[await decryptDamaged(c, hurt(c.bytes), false)]++;
+      }),
+      150,
+    );
+    expect(outcomes.ok).to.be.greaterThan(0);
+    expect(outcomes.rejected).to.be.greaterThan(0);
+  });
+
+  it('a key lookup that returns garbage gives CryptoError or MissingKeyError', async function () {
+    const garbage = fc.oneof(
+      fc.constant(undefined),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.constant(new Uint8Array(16)),
+      fc.anything({ maxDepth: 1 }),
+    );
+    await fuzz(
+      this,
       fc.asyncProperty(garbage, async (key) => {
         try {
-          await decryptSegment(cases[0]!.bytes, cases[0]!.init, () => key);
-          expect(key?.length).to.equal(16);
+          await decryptSegment(built[0]!.bytes, built[0]!.init, () => key as Uint8Array);
+          expect((key as Uint8Array).length).to.equal(16);
         } catch (e) {
-          if (!typed(e)) throw e;
+          expectTyped(e);
         }
       }),
-      { numRuns: 200 },
+      100,
     );
   });
 });
