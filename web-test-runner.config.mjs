@@ -22,6 +22,7 @@ export default {
   middleware: [
     (await import('./tools/test-runner/license-middleware.mjs')).licenseMiddleware(),
     (await import('./tools/test-runner/fuzz-middleware.mjs')).fuzzConfigMiddleware(),
+    (await import('./tools/test-runner/csp-middleware.mjs')).cspMiddleware(),
   ],
   reporters: [defaultReporter(), summaryReporter()],
 };

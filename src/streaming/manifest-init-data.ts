@@ -35,13 +35,48 @@ function pushUnique(list: Uint8Array[], item: Uint8Array | undefined): void {
   if (!list.some((x) => x.length === item.length && x.every((b, i) => b === item[i]))) list.push(item);
 }
 
+/** The part of the Trusted Types API (W3C Trusted Types, 3.2 TrustedTypePolicyFactory) used here. */
+interface TrustedTypesFactory {
+  createPolicy(name: string, rules: { createHTML: (input: string) => string }): { createHTML(input: string): unknown };
+}
+
+/** The name of the library's Trusted Types policy; a page with a `trusted-types` allowlist must list it. */
+export const TRUSTED_TYPES_POLICY = 'secure-video';
+
+let xmlPolicy: { createHTML(input: string): unknown } | null | undefined;
+
+/**
+ * The manifest text in the form DOMParser.parseFromString accepts on a page that enforces Trusted Types
+ * (`require-trusted-types-for 'script'`): parseFromString is an HTML sink for every MIME type, so a plain string
+ * throws there. Passing the text through is safe for this one use: it is parsed as XML into a document of its own
+ * that runs no script and is read for a few attributes, never inserted into the page. Without Trusted Types (or when
+ * the page's allowlist refuses the policy) the text stays a string.
+ */
+function xmlSource(text: string): string {
+  if (xmlPolicy === undefined) {
+    const factory = (globalThis as { trustedTypes?: TrustedTypesFactory }).trustedTypes;
+    try {
+      xmlPolicy = factory?.createPolicy(TRUSTED_TYPES_POLICY, { createHTML: (input) => input }) ?? null;
+    } catch {
+      xmlPolicy = null; // refused by the page's `trusted-types` directive: parsing then fails, and announces nothing
+    }
+  }
+  return (xmlPolicy ? xmlPolicy.createHTML(text) : text) as string;
+}
+
 /**
  * DASH: cenc:pssh and cenc:default_KID of every ContentProtection (ISO/IEC 23009-1 5.8.4.1, and the
- * 'urn:mpeg:cenc:2013' namespace of ISO/IEC 23001-7 11.2). A manifest that is not XML announces nothing.
+ * 'urn:mpeg:cenc:2013' namespace of ISO/IEC 23001-7 11.2). A manifest that is not XML, or that the page's
+ * Trusted Types policy does not let us parse, announces nothing (the init segments are the next source).
  */
 export function dashInitData(text: string): ManifestInitData {
   const found: ManifestInitData = { pssh: [], kids: [], scheme: undefined };
-  const doc = new DOMParser().parseFromString(text, 'application/xml');
+  let doc: Document;
+  try {
+    doc = new DOMParser().parseFromString(xmlSource(text), 'application/xml');
+  } catch {
+    return found;
+  }
   if (doc.getElementsByTagName('parsererror').length) return found;
   for (const cp of Array.from(doc.getElementsByTagName('ContentProtection'))) {
     const kid = cp.getAttributeNS(CENC_NS, 'default_KID') ?? cp.getAttribute('cenc:default_KID');
