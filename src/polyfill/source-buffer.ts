@@ -8,7 +8,12 @@
  *
  * The fast path: a SourceBuffer that has not been given a protected init segment goes straight to the native
  * appendBuffer() after peeking at 8 bytes; a protected init goes through untouched when the element has a native
- * MediaKeys. Every append must hold whole boxes (a segment, an init segment, or both), as CMAF players append.
+ * MediaKeys. An append may hold part of a segment: the bytes after the last whole unit (init segment, or media
+ * segment up to its mdat) wait in the SourceBuffer's state for the next append (see whole-boxes.ts).
+ *
+ * MediaSource endOfStream() and the duration setter throw InvalidStateError while a decrypt is pending, as they do
+ * while any SourceBuffer is updating (MSE 3.1 endOfStream() step 2, duration setter step 3): an append the page
+ * started first reaches the SourceBuffer first.
  */
 import { type ClearKeyStore } from '../cdm/index.js';
 import { queueTask } from '../cdm/task-queue.js';
@@ -23,6 +28,7 @@ import { concat } from '../mp4/writer.js';
 import { encryptedEvent } from './events.js';
 import { elementOf, mediaKeysOf, onMediaKeysChange, storeOf } from './media-element.js';
 import { descriptorOf, patch, patchMethod } from './patches.js';
+import { AT_BOUNDARY, advance, wholeUnitsLength, type BoxPosition } from './whole-boxes.js';
 
 interface Job {
   controller: AbortController;
@@ -37,6 +43,10 @@ interface BufferState {
   job: Job | undefined;
   /** Native 'updatestart' events to swallow: the polyfill fired its own when appendBuffer() was called. */
   swallow: number;
+  /** Appended bytes after the last whole unit (a segment cut across appends), waiting for the rest. */
+  held: Uint8Array | undefined;
+  /** Where the platform is in the box structure after fast-path appends (the polyfill path gives it whole units). */
+  position: BoxPosition;
 }
 
 interface Result {
@@ -51,6 +61,7 @@ const states = new WeakMap<SourceBuffer, BufferState>();
 let nativeAppend: Append;
 let nativeAbort: (this: SourceBuffer) => void;
 let nativeUpdating: (this: SourceBuffer) => boolean;
+let nativeEndOfStream: (this: MediaSource, error?: EndOfStreamError) => void;
 
 function invalidState(what: string): DOMException {
   return new DOMException(`${what}: the SourceBuffer is updating`, 'InvalidStateError');
@@ -189,7 +200,7 @@ function appendError(sb: SourceBuffer, st: BufferState): void {
     sb.dispatchEvent(new Event('updateend'));
     if (st.source.readyState === 'open') {
       try {
-        st.source.endOfStream('decode');
+        nativeEndOfStream.call(st.source, 'decode');
       } catch {
         // Another SourceBuffer is updating: the error events above are what the page gets.
       }
@@ -215,6 +226,8 @@ function run(sb: SourceBuffer, st: BufferState, bytes: Uint8Array): void {
       // Removed meanwhile by a path that did not abort the job (not through removeSourceBuffer): drop the bytes.
       if (!attached(sb, st)) return aborted(sb);
       if (result.init !== undefined) st.init = result.init ?? undefined;
+      // Nothing whole yet (the start of a segment, held): the append ends as a native one that parsed no unit.
+      if (result.bytes.length === 0) return appended(sb);
       st.swallow++;
       try {
         nativeAppend.call(sb, result.bytes);
@@ -232,15 +245,39 @@ function run(sb: SourceBuffer, st: BufferState, bytes: Uint8Array): void {
   );
 }
 
+/** An append that ended with nothing for the platform: update, then updateend, from a task (MSE 3.5.5 step 7-9). */
+function appended(sb: SourceBuffer): void {
+  queueTask(() => {
+    sb.dispatchEvent(new Event('update'));
+    sb.dispatchEvent(new Event('updateend'));
+  });
+}
+
 /**
  * Whether an append can go straight to the platform: nothing protected is involved, or the element has a native
  * MediaKeys for it. Parses an init segment (small) synchronously for that; media segments are never read here.
  */
 function native(st: BufferState, data: BufferSource): boolean {
+  const b = bytesOf(data);
+  // The rest of a box the platform has the start of: it judged that box already.
+  if (st.position !== AT_BOUNDARY) {
+    st.position = advance(st.position, b);
+    return true;
+  }
+  const direct = judge(st, data, b);
+  if (direct) st.position = advance(AT_BOUNDARY, b);
+  return direct;
+}
+
+/** native() for an append that starts at a box boundary. */
+function judge(st: BufferState, data: BufferSource, b: Uint8Array): boolean {
+  // Less than a box header: what begins here shows with the next append (the polyfill path holds it meanwhile).
+  if (b.length < 8) return false;
   if (!startsWithInit(data)) return !st.init;
+  // Part of an init segment: whether it is protected shows once the moov is whole.
+  if (wholeUnitsLength(b) !== b.length) return false;
   let info: InitInfo;
   try {
-    const b = bytesOf(data);
     const moov = readBoxes(b).find((box) => box.type === 'moov');
     if (!moov) return !st.init;
     info = parseInit(b.subarray(0, moov.start + moov.size));
@@ -261,17 +298,27 @@ function native(st: BufferState, data: BufferSource): boolean {
 
 function appendBuffer(this: SourceBuffer, data: BufferSource): void {
   const st = states.get(this);
-  if (!st || (!st.job && !nativeUpdating.call(this) && native(st, data))) return nativeAppend.call(this, data);
+  if (!st || (!st.job && !st.held && !nativeUpdating.call(this) && native(st, data))) {
+    return nativeAppend.call(this, data);
+  }
   if (st.job || nativeUpdating.call(this)) throw invalidState('appendBuffer');
   if (!attached(this, st)) throw new DOMException('The SourceBuffer was removed', 'InvalidStateError');
   // The data is copied at the call, as MSE does: the page may reuse its buffer at once.
-  run(this, st, bytesOf(data).slice());
+  const all = st.held ? concat(st.held, bytesOf(data)) : bytesOf(data).slice();
+  const cut = wholeUnitsLength(all);
+  st.held = cut < all.length ? all.slice(cut) : undefined;
+  run(this, st, all.subarray(0, cut));
 }
 
 function abort(this: SourceBuffer): void {
   const st = states.get(this);
   // The native checks (removed, source not open) and the parser reset (MSE 3.2 abort() steps 1-3, 5-7).
   nativeAbort.call(this);
+  // Step 5 "reset parser state": bytes of a segment not yet whole are dropped, as from the platform's input buffer.
+  if (st) {
+    st.held = undefined;
+    st.position = AT_BOUNDARY;
+  }
   const job = st?.job;
   if (!st || !job) return;
   // Step 4: abort the pending append; updating goes false now, abort then updateend from tasks.
@@ -296,8 +343,20 @@ function guarded<A extends unknown[], R>(name: string, native: (this: SourceBuff
   };
 }
 
+/** Whether a SourceBuffer of `source` has a pending decrypt (its `updating` is true meanwhile). */
+function decrypting(source: MediaSource): boolean {
+  return Array.prototype.some.call(source.sourceBuffers, (sb: SourceBuffer) => states.get(sb)?.job !== undefined);
+}
+
 function track(sb: SourceBuffer, source: MediaSource): void {
-  const st: BufferState = { source, init: undefined, job: undefined, swallow: 0 };
+  const st: BufferState = {
+    source,
+    init: undefined,
+    job: undefined,
+    swallow: 0,
+    held: undefined,
+    position: AT_BOUNDARY,
+  };
   states.set(sb, st);
   // Registered before the page can add its listeners, so the native 'updatestart' of a decrypted append (the
   // polyfill fired one already) never reaches them.
@@ -334,12 +393,14 @@ export function installSourceBuffers(): void {
     if (!d?.get || !d.set) continue;
     patch(proto, name, { get: d.get, set: guarded(name, d.set as (this: SourceBuffer, v: unknown) => void) });
   }
+  installMediaSourceGuards(MediaSource.prototype);
   // ManagedMediaSource (WebKit) inherits addSourceBuffer from MediaSource unless it has its own.
   const g = globalThis as { ManagedMediaSource?: typeof MediaSource };
   const sources = [MediaSource.prototype];
   if (g.ManagedMediaSource && Object.hasOwn(g.ManagedMediaSource.prototype, 'addSourceBuffer')) {
     sources.push(g.ManagedMediaSource.prototype);
   }
+  if (g.ManagedMediaSource) installMediaSourceGuards(g.ManagedMediaSource.prototype, true);
   for (const sp of sources) {
     const nativeAdd = sp.addSourceBuffer;
     const nativeRemoveSourceBuffer = sp.removeSourceBuffer;
@@ -357,6 +418,37 @@ export function installSourceBuffers(): void {
       const sb = nativeAdd.call(this, type);
       track(sb, this);
       return sb;
+    });
+  }
+}
+
+/**
+ * endOfStream() and the duration setter of a MediaSource (or of a subclass prototype that has its own, with `own`):
+ * InvalidStateError while a decrypt is pending, since `updating` is true then (MSE 3.1).
+ */
+function installMediaSourceGuards(sp: MediaSource, own = false): void {
+  const eos = own ? Object.getOwnPropertyDescriptor(sp, 'endOfStream') : descriptorOf(sp, 'endOfStream');
+  if (typeof eos?.value === 'function') {
+    const nativeEos = eos.value as typeof nativeEndOfStream;
+    if (!own) nativeEndOfStream = nativeEos;
+    patchMethod(sp, 'endOfStream', function endOfStream(this: MediaSource, error?: EndOfStreamError): void {
+      if (decrypting(this)) throw new DOMException('endOfStream: a SourceBuffer is updating', 'InvalidStateError');
+      // Called with the page's arguments as given: endOfStream() and endOfStream(undefined) are the same in WebIDL.
+      return error === undefined ? nativeEos.call(this) : nativeEos.call(this, error);
+    });
+  }
+  const duration = own ? Object.getOwnPropertyDescriptor(sp, 'duration') : descriptorOf(sp, 'duration');
+  if (duration?.get && duration.set) {
+    const set = duration.set as (this: MediaSource, v: number) => void;
+    patch(sp, 'duration', {
+      get: duration.get,
+      set(this: MediaSource, value: number) {
+        // Steps 1-3 in order: a negative or NaN value is the platform's TypeError first.
+        if (decrypting(this) && !(Number(value) < 0 || Number.isNaN(Number(value)))) {
+          throw new DOMException('duration: a SourceBuffer is updating', 'InvalidStateError');
+        }
+        set.call(this, value);
+      },
     });
   }
 }

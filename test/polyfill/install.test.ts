@@ -26,6 +26,8 @@ function members(): [object, PropertyKey][] {
     [URL, 'createObjectURL'],
     [MediaSource.prototype, 'addSourceBuffer'],
     [MediaSource.prototype, 'removeSourceBuffer'],
+    [MediaSource.prototype, 'endOfStream'],
+    [MediaSource.prototype, 'duration'],
     ...['setMediaKeys', 'mediaKeys', 'onencrypted', 'onwaitingforkey'].map((k): [object, PropertyKey] => [
       HTMLMediaElement.prototype,
       k,
@@ -112,6 +114,8 @@ describe('polyfill: install and uninstall', () => {
       'updating',
       'addSourceBuffer',
       'removeSourceBuffer',
+      'endOfStream',
+      'duration',
     ]);
     // Where the platform has no EME, the interface names and handler attributes are added; elsewhere kept.
     if (isWebKit) expect(names).to.include.members(['MediaKeys', 'MediaEncryptedEvent', 'onencrypted']);

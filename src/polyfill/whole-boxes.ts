@@ -1,0 +1,97 @@
+/**
+ * Where an append stream can be cut so that the part before the cut holds only whole units the decrypt core can
+ * take: a whole init segment (ftyp ... moov) or whole media segments (styp/sidx/emsg/prft ... moof ... mdat). A player
+ * may append one segment in several chunks (hls.js and shaka can split moof and mdat across appends); MSE parses such a
+ * byte stream incrementally (MSE 3.5.1 segment parser loop), so the polyfill holds the bytes after the cut until the
+ * rest arrives.
+ *
+ * Only box headers are read (ISO/IEC 14496-12 4.2): size, largesize, type.
+ */
+
+/** Boxes that begin a unit and belong with what follows: an init segment's ftyp, a media segment's leading boxes. */
+const LEADING = new Set(['ftyp', 'styp', 'sidx', 'ssix', 'emsg', 'prft', 'moof']);
+
+/** Boxes that end a unit: an init segment's moov, a media segment's mdat. */
+const ENDING = new Set(['moov', 'mdat']);
+
+/**
+ * The length of the longest prefix of `bytes` made of whole units. A box header that cannot be valid (a size below
+ * its header) ends the scan with everything taken: the decrypt core then reports the error, as the platform's parser
+ * would. A size of 0 ("to the end of the file") is taken as the rest of the bytes.
+ */
+export function wholeUnitsLength(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  let cut = 0;
+  let open = false;
+  while (bytes.length - at >= 8) {
+    let size = view.getUint32(at);
+    let header = 8;
+    if (size === 1) {
+      if (bytes.length - at < 16) break;
+      size = view.getUint32(at + 8) * 0x1_0000_0000 + view.getUint32(at + 12);
+      header = 16;
+    } else if (size === 0) {
+      size = bytes.length - at;
+    }
+    if (size < header) return bytes.length;
+    if (size > bytes.length - at) break;
+    const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
+    at += size;
+    if (ENDING.has(type)) {
+      open = false;
+      cut = at;
+    } else if (LEADING.has(type)) {
+      open = true;
+    } else if (!open) {
+      cut = at;
+    }
+  }
+  return cut;
+}
+
+/**
+ * Where the platform is in the top-level box structure of the bytes it was given directly (the polyfill's fast
+ * path): `tail` bytes of the current box still to come, or `header`, the first bytes of a box header cut off.
+ */
+export interface BoxPosition {
+  tail: number;
+  header: Uint8Array | undefined;
+}
+
+export const AT_BOUNDARY: BoxPosition = { tail: 0, header: undefined };
+
+/**
+ * The position after `bytes`, following box headers only (AT_BOUNDARY itself when it ends at a boundary). A size
+ * that cannot be valid (or 0, "to the end") makes the rest of the stream one box.
+ */
+export function advance(position: BoxPosition, bytes: Uint8Array): BoxPosition {
+  let { tail, header } = position;
+  let at = 0;
+  while (at < bytes.length) {
+    if (tail > 0) {
+      const n = Math.min(tail, bytes.length - at);
+      tail -= n;
+      at += n;
+      continue;
+    }
+    const prior = header?.length ?? 0;
+    const h = header ? concatHeader(header, bytes.subarray(at, at + 16)) : bytes.subarray(at, at + 16);
+    const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
+    if (h.length < 8 || (view.getUint32(0) === 1 && h.length < 16)) {
+      return { tail: 0, header: h.slice() };
+    }
+    header = undefined;
+    let size = view.getUint32(0);
+    if (size === 1) size = view.getUint32(8) * 0x1_0000_0000 + view.getUint32(12);
+    tail = size < 8 ? Infinity : size - prior;
+  }
+  return tail === 0 ? AT_BOUNDARY : { tail, header: undefined };
+}
+
+function concatHeader(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
