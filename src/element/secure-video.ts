@@ -13,6 +13,8 @@ import type { CdmKind, DrmConfig, Fallback } from '../eme/key-system-config.js';
 import type { DrmEventMap } from '../eme/events.js';
 import { MEDIA_EVENTS, cloneMediaEvent } from './media-events.js';
 import { defaultMessages } from './messages.js';
+import { diagnostics } from '../eme/diagnostics.js';
+import type { Diagnostics } from '../eme/diagnostics.js';
 import type { SecureVideoMessages } from './messages.js';
 import { styles } from './styles.js';
 import { CONTROL_EVENTS, renderControls } from './ui/controls.js';
@@ -63,6 +65,7 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @prop {DrmError | null} drmError - Read-only: the DRM failure ({ category, code, message, data }), or null.
  * @prop {PlaybackError | MediaError | null} error - Read-only: why loading or playback failed, or null.
  * @prop {Overlay} overlay - Read-only: the overlay shown (as the `overlay` attribute).
+ * @prop {string[]} persistentSessionIds - Read-only: IDs of the open 'persistent-license' sessions (with `drm.sessionType: 'persistent-license'`), to store and pass to `loadSession()` in a later visit.
  * @prop {HTMLVideoElement} media - Read-only: the inner <video>.
  *
  * @fires error - Loading or playback failed; `element.error` says why.
@@ -454,6 +457,62 @@ export class SecureVideo extends LitElement {
   }
 
   // --- UI state ---------------------------------------------------------------------------------------
+
+  // --- persistent licenses --------------------------------------------------------------------------------
+
+  /**
+   * Read-only: the session IDs of the open 'persistent-license' sessions (created for this `src` with
+   * `drm.sessionType: 'persistent-license'`, or loaded with `loadSession()`). A page stores them (e.g. from the
+   * `license-response` event's `detail.sessionId`, or from here) to load the license in a later visit without the
+   * license server. Empty with temporary sessions.
+   */
+  get persistentSessionIds(): string[] {
+    return this.#eme.persistentSessionIds;
+  }
+
+  /**
+   * Loads a stored persistent-license session (EME MediaKeySession.load()) into the current `src`'s DRM session:
+   * its keys decrypt without a license request. Call it after setting `src` (it waits for a pending `src` or `drm`
+   * change to apply; a later `src` change closes the session, which stays stored). Needs `drm` with
+   * `sessionType: 'persistent-license'` and a CDM that stores licenses (the bundled one does).
+   * Resolves true when loaded, false when no session with that ID is stored; rejects with a `DrmError`
+   * (SESSION_LOAD_FAILED, also reported through `drmerror`) when loading failed.
+   */
+  async loadSession(sessionId: string): Promise<boolean> {
+    await this.updateComplete;
+    return this.#eme.loadSession(sessionId);
+  }
+
+  /**
+   * Removes a stored persistent-license session (EME MediaKeySession.remove()): loads it if it is not open, sends the
+   * CDM's 'license-release' message to the license server, and resolves once the server's acknowledgement closed it
+   * (the stored record is gone then). Works without a `src`, with `drm` set. Rejects with a `DrmError`
+   * (SESSION_REMOVE_FAILED when no such session is stored or the CDM refused, or the license exchange's error).
+   */
+  async removeSession(sessionId: string): Promise<void> {
+    await this.updateComplete;
+    await this.#eme.removeSession(sessionId);
+  }
+
+  /**
+   * Internal (tests, debugging): sessions the CDM still has open for this element, timers and tasks in flight, and
+   * `idle()` once the latest load or teardown has let go of everything. See src/eme/diagnostics.ts.
+   * @internal
+   */
+  [diagnostics](): Diagnostics {
+    const eme = this.#eme[diagnostics]();
+    return {
+      ...eme,
+      idle: async () => {
+        let running: Promise<void>;
+        do {
+          running = this.#running;
+          await running;
+          await eme.idle();
+        } while (running !== this.#running);
+      },
+    };
+  }
 
   #onControlEvent = (): void => {
     if (this.controls) this.requestUpdate();

@@ -31,6 +31,8 @@ import type { KeyStatus } from './key-status.js';
 import { candidates, noKeySystemError } from './key-system-config.js';
 import type { CdmKind, ClearKeyOptions, DrmConfig, RequestAccess, Trial } from './key-system-config.js';
 import { fetchLicense } from './license-client.js';
+import { diagnostics } from './diagnostics.js';
+import type { Diagnostics } from './diagnostics.js';
 
 export interface EmeControllerOptions {
   /** Where the {@link DrmEventMap} events are dispatched. Default: the host, when it is an EventTarget. */
@@ -83,8 +85,10 @@ class Run {
   readonly sessions = new Set<SessionRecord>();
   /** Init data already handled (type + bytes), filled synchronously: the same init data twice opens one session. */
   readonly seen = new Set<string>();
-  /** KIDs (hex) a session of this run was opened for. */
+  /** KIDs (hex) a session of this run was opened for, or that a loaded persistent session holds. */
   readonly coveredKids = new Set<string>();
+  /** load() calls in flight: init data waits for them, so keys a stored session brings back are not requested. */
+  readonly loads = new Set<Promise<unknown>>();
   setupPromise: Promise<Setup> | null = null;
   setup: Setup | null = null;
   busy = 0;
@@ -128,6 +132,10 @@ export class EmeController implements ReactiveController {
   #statuses: ReadonlyMap<string, KeyStatus> = new Map();
   #statusesKey = '[]';
   readonly #tasks = new Set<Promise<unknown>>();
+  /** Sessions the CDM has open for us (a session ID, not closed yet), across runs: see {@link Diagnostics}. */
+  readonly #live = new Set<MediaKeySession>();
+  /** Sessions whose expiry timer is armed. */
+  readonly #armed = new Set<SessionRecord>();
   /** setMediaKeys calls, one after the other (a detach of an old run must not land after the new run's attach). */
   #mediaKeysChain: Promise<unknown> = Promise.resolve();
 
@@ -202,6 +210,29 @@ export class EmeController implements ReactiveController {
     return [...this.#run.sessions].map((r) => r.session.sessionId).filter(Boolean);
   }
 
+  /**
+   * Session IDs of this run's open 'persistent-license' sessions, created or loaded: what a page stores to pass to
+   * `loadSession` in a later visit.
+   */
+  get persistentSessionIds(): string[] {
+    return [...this.#run.sessions]
+      .filter((r) => r.type === 'persistent-license' && !r.releasing)
+      .map((r) => r.session.sessionId)
+      .filter(Boolean);
+  }
+
+  /** Internal: what this controller still holds (see ./diagnostics.ts). */
+  [diagnostics](): Diagnostics {
+    return {
+      openSessions: [...this.#live].filter((s) => s.sessionId !== '').length,
+      currentSessions: [...this.#run.sessions].filter((r) => this.#live.has(r.session) && r.session.sessionId !== '')
+        .length,
+      timers: this.#armed.size,
+      tasks: this.#tasks.size,
+      idle: () => this.idle(),
+    };
+  }
+
   /** The media element; setting it moves the 'encrypted' listener and the native MediaKeys. */
   get media(): HTMLMediaElement | null {
     return this.#media;
@@ -247,11 +278,18 @@ export class EmeController implements ReactiveController {
     const key = initDataKey(initDataType, initData);
     if (run.seen.has(key)) return Promise.resolve();
     run.seen.add(key);
-    const kids = kidsOfInitData(initDataType, initData);
-    if (kids && kids.every((k) => run.coveredKids.has(k))) return Promise.resolve();
-    for (const k of kids ?? []) run.coveredKids.add(k);
     // Copied: the caller may reuse its buffer, and a recreated session needs these bytes later.
-    return this.#track(this.#openSession(run, initDataType, initData.slice()));
+    const data = initData.slice();
+    const start = (): Promise<void> => {
+      const kids = kidsOfInitData(initDataType, data);
+      if (kids && kids.every((k) => run.coveredKids.has(k))) return Promise.resolve();
+      for (const k of kids ?? []) run.coveredKids.add(k);
+      return this.#openSession(run, initDataType, data);
+    };
+    if (run.loads.size === 0) return this.#track(start());
+    // A stored session is being loaded: its keys may be the ones this init data names (no license request then).
+    const loads = [...run.loads];
+    return this.#track(Promise.allSettled(loads).then(() => (run.signal.aborted ? undefined : start())));
   }
 
   /**
@@ -281,7 +319,11 @@ export class EmeController implements ReactiveController {
   async loadSession(sessionId: string): Promise<boolean> {
     const run = this.#run;
     const task = this.#loadSession(run, sessionId);
-    this.#track(task);
+    run.loads.add(task);
+    this.#track(task).then(
+      () => run.loads.delete(task),
+      () => run.loads.delete(task),
+    );
     return !!(await task);
   }
 
@@ -313,7 +355,8 @@ export class EmeController implements ReactiveController {
     const media = this.#media;
     if (setup?.cdm === 'native' && media) closes.push(this.#detachMediaKeys(media, setup.mediaKeys));
     this.#refresh(this.#run);
-    await Promise.allSettled(closes);
+    // Tracked, so idle() includes the teardown.
+    await this.#track(Promise.allSettled(closes));
     // Bundled path: decryptions still waiting for a key of the old run reject now instead of hanging.
     if (setup?.cdm === 'bundled') this.#bundled.keyStoreOf(setup.mediaKeys)?.close();
   }
@@ -457,6 +500,9 @@ export class EmeController implements ReactiveController {
       rec.initData = initData;
       this.#refresh(run);
       await rec.session.generateRequest(initDataType, initData as Uint8Array<ArrayBuffer>);
+      // Torn down while the CDM generated the request: the close() of the teardown came too early to count
+      // (EME 6.6.x close(): a session that is not yet callable cannot be closed), so close it now.
+      if (rec.closed) this.#closeLate(rec);
     } catch (error) {
       if (run.signal.aborted) return;
       if (rec) {
@@ -482,6 +528,7 @@ export class EmeController implements ReactiveController {
     try {
       rec = this.#adopt(run, setup.mediaKeys.createSession('persistent-license'), 'persistent-license');
       const found = await rec.session.load(sessionId);
+      if (rec.closed && found) this.#closeLate(rec); // torn down during load(), as in #openSessionSteps
       if (run.signal.aborted) aborted(run.signal);
       if (!found) {
         run.sessions.delete(rec);
@@ -489,8 +536,13 @@ export class EmeController implements ReactiveController {
         this.#refresh(run);
         return null;
       }
-      // A loaded session has its keys already; derive its KIDs for renewals from its statuses.
-      rec.kids = [...rec.statuses.keys()].map((hex) => toBase64url(fromHex(hex)));
+      // A loaded session has its keys already; its KIDs serve renewals, and init data naming only these KIDs needs no
+      // new session.
+      // keyStatuses is read here: its 'keystatuseschange' event comes in a later task (EME 7.x Update Key Statuses).
+      const held: string[] = [];
+      rec.session.keyStatuses.forEach((_, kid) => held.push(toHex(viewOf(kid))));
+      rec.kids = held.map((hex) => toBase64url(fromHex(hex)));
+      for (const kid of held) run.coveredKids.add(kid);
       this.#refresh(run);
       return rec;
     } catch (error) {
@@ -511,12 +563,11 @@ export class EmeController implements ReactiveController {
   async #removeSession(run: Run, sessionId: string): Promise<void> {
     const rec = await this.#loadSession(run, sessionId);
     if (!rec) {
-      const failure = new DrmError(DrmErrorCode.SESSION_REMOVE_FAILED, `No stored session ${sessionId}`, {
+      // Rejected, not reported: nothing stored under that ID is the caller's concern, not a failure of playback.
+      throw new DrmError(DrmErrorCode.SESSION_REMOVE_FAILED, `No stored session ${sessionId}`, {
         sessionId,
         reason: 'not found',
       });
-      this.#fail(run, failure);
-      throw failure;
     }
     rec.releasing = true;
     try {
@@ -544,6 +595,7 @@ export class EmeController implements ReactiveController {
     const onStatuses = () => this.#onKeyStatuses(run, rec);
     session.addEventListener('message', onMessage);
     session.addEventListener('keystatuseschange', onStatuses);
+    this.#live.add(session);
     const rec: SessionRecord = {
       session,
       type,
@@ -562,10 +614,26 @@ export class EmeController implements ReactiveController {
     };
     run.sessions.add(rec);
     session.closed.then(
-      (reason) => this.#onClosed(run, rec, reason),
-      () => this.#onClosed(run, rec, undefined),
+      (reason) => {
+        this.#live.delete(session);
+        this.#onClosed(run, rec, reason);
+      },
+      () => {
+        this.#live.delete(session);
+        this.#onClosed(run, rec, undefined);
+      },
     );
     return rec;
+  }
+
+  /** Closes a session whose open finished after its teardown (see #openSessionSteps). */
+  #closeLate(rec: SessionRecord): void {
+    this.#track(
+      rec.session.close().then(
+        () => this.#live.delete(rec.session),
+        () => {},
+      ),
+    );
   }
 
   /** Stops listening, and closes the session when asked (teardown); never rejects. */
@@ -573,9 +641,15 @@ export class EmeController implements ReactiveController {
     const wasClosed = rec.closed;
     rec.closed = true;
     clearTimeout(rec.expiryTimer);
+    this.#armed.delete(rec);
     rec.unlisten();
     // close() on a session that never generated a request or was closed already may reject: nothing to do then.
-    if (close && !wasClosed) await rec.session.close().catch(() => {});
+    if (close && !wasClosed) {
+      await rec.session.close().then(
+        () => this.#live.delete(rec.session),
+        () => {},
+      );
+    }
   }
 
   #onClosed(run: Run, rec: SessionRecord, reason: MediaKeySessionClosedReason | undefined): void {
@@ -694,9 +768,12 @@ export class EmeController implements ReactiveController {
   #scheduleExpiry(run: Run, rec: SessionRecord): void {
     clearTimeout(rec.expiryTimer);
     rec.expiryTimer = undefined;
+    this.#armed.delete(rec);
     if (!Number.isFinite(rec.licenseExpiration)) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, rec.licenseExpiration - Date.now()));
+    this.#armed.add(rec);
     rec.expiryTimer = setTimeout(() => {
+      this.#armed.delete(rec);
       if (rec.closed || run.signal.aborted) return;
       rec.expired = true;
       this.#refresh(run);
