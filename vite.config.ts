@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import type { Plugin, UserConfig } from 'vite';
 import { createLicenseServer } from './demo/server/license-server.js';
+import { CSP_PAGE_PREFIX, STRICT_CSP } from './demo/csp/policy.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
@@ -40,6 +41,12 @@ function serveRaw(req: IncomingMessage, res: ServerResponse, next: () => void): 
   res.end(readFileSync(file));
 }
 
+/** Serves the CSP demo page (demo/csp/) with its strict Content-Security-Policy, as a site would. */
+function cspHeader(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  if (req.url?.startsWith(CSP_PAGE_PREFIX)) res.setHeader('Content-Security-Policy', STRICT_CSP);
+  next();
+}
+
 /**
  * Mounts the demo's Clear Key license server (demo/server) at /license in the dev and preview servers,
  * and sends `/` to the demo page.
@@ -51,11 +58,13 @@ function demoServer(): Plugin {
     configureServer(server) {
       server.middlewares.use(license);
       server.middlewares.use(redirectToDemo);
+      server.middlewares.use(cspHeader);
       server.middlewares.use(serveRaw);
     },
     configurePreviewServer(server) {
       server.middlewares.use(license);
       server.middlewares.use(redirectToDemo);
+      server.middlewares.use(cspHeader);
     },
   };
 }
@@ -92,7 +101,12 @@ function copyDemoStatic(outDir: string): Plugin {
 }
 
 // The pages Vite builds (and pre-bundles dependencies for in dev); the plain-HTML example is left out (it resolves its own imports).
-const DEMO_PAGES = ['demo/index.html', 'demo/examples/react/index.html', 'demo/examples/vue/index.html'];
+const DEMO_PAGES = [
+  'demo/index.html',
+  'demo/examples/react/index.html',
+  'demo/examples/vue/index.html',
+  'demo/csp/index.html',
+];
 
 // Vue's bundler build reads these compile-time flags; defined so it neither warns nor keeps devtools hooks.
 const VUE_FLAGS = {
