@@ -6,7 +6,7 @@
 import '../src/define.js';
 import type { KeyStatusesDetail, SecureVideo } from '../src/index.js';
 import { EventLog } from './event-log.js';
-import { loadStoredSession, rememberSession, removeStoredSession, statusesOf, storedSessionIds } from './persistent.js';
+import { loadStoredSession, rememberSession, removeStoredSession, storedSessionIds } from './persistent.js';
 import { attributesOf, drmOf, fallbackOf, KID_NAMES, SCENARIOS, scenarioById, snippetOf } from './scenarios.js';
 import type { CdmChoice, Scenario } from './scenarios.js';
 
@@ -182,12 +182,10 @@ async function loadLatest(): Promise<void> {
   const id = earlierSessions().at(-1);
   if (!id) return persistentResult('No session stored by an earlier visit: play this scenario, then reload the page.');
   try {
-    const session = await loadStoredSession(id);
-    if (!session) return persistentResult(`Session ${id} is not stored any more.`);
-    const statuses = statusesOf(session);
-    renderKeys(statuses);
-    persistentResult(`Loaded session ${id} without the server: ${statuses.size} key(s).`);
-    await session.close();
+    // Into the player's current source: the session's keys decrypt it, no license request.
+    if (!(await loadStoredSession(player, id))) return persistentResult(`Session ${id} is not stored any more.`);
+    renderKeys(player.keyStatuses);
+    persistentResult(`Loaded session ${id} without the server: ${player.keyStatuses.size} key(s) in the player.`);
   } catch (e) {
     persistentResult(`Loading failed: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
@@ -198,15 +196,14 @@ async function loadLatest(): Promise<void> {
 async function removeLatest(): Promise<void> {
   const id = earlierSessions().at(-1);
   if (!id) return persistentResult('No session stored by an earlier visit to remove.');
-  const scenario = scenarioById('persistent');
-  const url = scenario && drmOf(scenario, 'always')?.keySystems['org.w3.clearkey']?.licenseUrl;
   try {
-    const removed = await removeStoredSession(id, url ?? '/license');
+    // The release goes to the player's license server (the scenario's).
+    const removed = await removeStoredSession(player, id);
     persistentResult(removed ? `Removed session ${id}; the server acknowledged the release.` : `${id} was not stored.`);
   } catch (e) {
     persistentResult(`Removing failed: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    renderKeys(new Map());
+    renderKeys(player.keyStatuses);
     showStoredSessions();
   }
 }

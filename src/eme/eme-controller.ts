@@ -539,8 +539,11 @@ export class EmeController implements ReactiveController {
       // A loaded session has its keys already; its KIDs serve renewals, and init data naming only these KIDs needs no
       // new session.
       // keyStatuses is read here: its 'keystatuseschange' event comes in a later task (EME 7.x Update Key Statuses).
-      const held: string[] = [];
-      rec.session.keyStatuses.forEach((_, kid) => held.push(toHex(viewOf(kid))));
+      // Taken now, so `keyStatuses` has the loaded keys when loadSession() resolves.
+      const statuses = new Map<string, KeyStatus>();
+      rec.session.keyStatuses.forEach((status, kid) => statuses.set(toHex(viewOf(kid)), status as KeyStatus));
+      rec.statuses = statuses;
+      const held = [...statuses.keys()];
       rec.kids = held.map((hex) => toBase64url(fromHex(hex)));
       for (const kid of held) run.coveredKids.add(kid);
       this.#refresh(run);

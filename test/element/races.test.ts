@@ -201,9 +201,10 @@ describe('<secure-video> races (fallback auto)', () => {
     // The license is still on its way: nothing can be decrypted yet.
     expect(el.keyStatuses.size).to.equal(0);
     const seeked = until(el, 'seeked');
+    const started = el.play();
     el.currentTime = 2;
-    void el.play();
     await seeked;
+    await started;
     await playedPast(el, 2.5);
     expect(el.drmState).to.equal('usable');
     expect(el.error).to.equal(null);
@@ -236,6 +237,8 @@ describe('<secure-video> races (fallback auto)', () => {
     document.body.append(b);
     // Loaded together, before the stream's init data: keys they bring back are not requested again.
     expect(await Promise.all(ids.map((sessionId) => b.loadSession(sessionId)))).to.deep.equal(ids.map(() => true));
+    // The loaded keys show at once.
+    expect(b.keyStatuses.get(KID.video)).to.equal('usable');
     await plays(b, 1);
     expect([...b.persistentSessionIds].sort()).to.deep.equal([...ids].sort());
     expect((await licenseStats(later)).requests, 'license requests of the later element').to.equal(0);
