@@ -11,10 +11,10 @@ import type { DrmState } from '../eme/key-status.js';
 import type { KeyStatus } from '../eme/key-status.js';
 import type { CdmKind, DrmConfig, Fallback } from '../eme/key-system-config.js';
 import type { DrmEventMap } from '../eme/events.js';
-import { MEDIA_EVENTS, cloneMediaEvent } from './media-events.js';
-import { defaultMessages } from './messages.js';
 import { diagnostics } from '../eme/diagnostics.js';
 import type { Diagnostics } from '../eme/diagnostics.js';
+import { MEDIA_EVENTS, cloneMediaEvent } from './media-events.js';
+import { defaultMessages } from './messages.js';
 import type { SecureVideoMessages } from './messages.js';
 import { styles } from './styles.js';
 import { CONTROL_EVENTS, renderControls } from './ui/controls.js';
@@ -63,9 +63,9 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @prop {'native' | 'bundled' | null} cdm - Read-only: which CDM decrypts.
  * @prop {ReadonlyMap<string, KeyStatus>} keyStatuses - Read-only: KID hex -> key status, across sessions.
  * @prop {DrmError | null} drmError - Read-only: the DRM failure ({ category, code, message, data }), or null.
+ * @prop {string[]} persistentSessionIds - Read-only: IDs of the open 'persistent-license' sessions (with `drm.sessionType: 'persistent-license'`), to store and pass to `loadSession()` in a later visit.
  * @prop {PlaybackError | MediaError | null} error - Read-only: why loading or playback failed, or null.
  * @prop {Overlay} overlay - Read-only: the overlay shown (as the `overlay` attribute).
- * @prop {string[]} persistentSessionIds - Read-only: IDs of the open 'persistent-license' sessions (with `drm.sessionType: 'persistent-license'`), to store and pass to `loadSession()` in a later visit.
  * @prop {HTMLVideoElement} media - Read-only: the inner <video>.
  *
  * @fires error - Loading or playback failed; `element.error` says why.
@@ -456,8 +456,6 @@ export class SecureVideo extends LitElement {
     return this.#overlay;
   }
 
-  // --- UI state ---------------------------------------------------------------------------------------
-
   // --- persistent licenses --------------------------------------------------------------------------------
 
   /**
@@ -513,6 +511,8 @@ export class SecureVideo extends LitElement {
       },
     };
   }
+
+  // --- UI state ---------------------------------------------------------------------------------------
 
   #onControlEvent = (): void => {
     if (this.controls) this.requestUpdate();
