@@ -1,6 +1,7 @@
 /**
  * Shared pieces of the CDM conformance tests: the implementations under test (native Clear Key where the browser has
- * it, the bundled CDM everywhere), the test keys, Clear Key message builders and an event/settlement recorder.
+ * it, the bundled CDM everywhere), the test keys, Clear Key message builders and an event/settlement recorder. The
+ * cases themselves are in test/cdm/cases.
  */
 import { expect } from '@open-wc/testing';
 import { requestClearKeyAccess } from '../../src/cdm/index.js';
@@ -25,10 +26,11 @@ export interface Implementation {
 }
 
 /**
- * The same cases run against each. Native Clear Key exists in Chromium and Firefox; WebKitGTK has no EME at all, so
- * there the list holds the bundled CDM only (access.test.ts asserts that absence explicitly).
+ * The same cases (test/cdm/cases, one describe function per interface) run against each. Native Clear Key exists in
+ * Chromium and Firefox; WebKitGTK has no EME at all, so there the list holds the bundled CDM only (access.test.ts
+ * asserts that absence explicitly). test/polyfill/conformance.test.ts calls the cases with its own implementation.
  */
-export const implementations: Implementation[] = [
+export const implementations: readonly Implementation[] = [
   ...(typeof navigator.requestMediaKeySystemAccess === 'function'
     ? [
         {
