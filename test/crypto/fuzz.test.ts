@@ -102,7 +102,7 @@ describe('crypto decryptSegment under generated and mutated input (fast-check)',
         const c = real[which % real.length]!;
         outcomes[await decryptDamaged(c, hurt(c.bytes), inPlace)]++;
       }),
-      80,
+      200,
     );
     // Both outcomes must occur, or the damage is not reaching the decrypt path.
     expect(outcomes.ok).to.be.greaterThan(0);
@@ -117,7 +117,7 @@ describe('crypto decryptSegment under generated and mutated input (fast-check)',
         const c = built[which % built.length]!;
         outcomes[await decryptDamaged(c, hurt(c.bytes), false)]++;
       }),
-      150,
+      300,
     );
     expect(outcomes.ok).to.be.greaterThan(0);
     expect(outcomes.rejected).to.be.greaterThan(0);
@@ -140,7 +140,7 @@ describe('crypto decryptSegment under generated and mutated input (fast-check)',
           expectTyped(e);
         }
       }),
-      100,
+      200,
     );
   });
 });

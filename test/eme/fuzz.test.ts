@@ -48,7 +48,7 @@ describe('eme init data helpers under generated and mutated input (fast-check)',
         expect(kids.length * 16).to.be.at.most(bytes.length);
         for (const kid of kids) expect(kid).to.match(/^[0-9a-f]{32}$/);
       }),
-      600,
+      1500,
     );
     expect(found, 'cases that named KIDs').to.be.greaterThan(0);
   });
@@ -66,7 +66,7 @@ describe('eme init data helpers under generated and mutated input (fast-check)',
           expect(initDataKey(t1, b1) === initDataKey(t2, b2)).to.equal(same);
         },
       ),
-      300,
+      500,
     );
   });
 });

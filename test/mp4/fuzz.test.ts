@@ -132,7 +132,7 @@ describe('mp4 parsers under generated and mutated input (fast-check)', () => {
         const boxes = parsed(bytes, () => readBoxes(bytes));
         if (boxes) expect(boxes.reduce((sum, b) => sum + b.size, 0)).to.equal(bytes.length);
       }),
-      500,
+      1000,
     );
   });
 
@@ -149,7 +149,7 @@ describe('mp4 parsers under generated and mutated input (fast-check)', () => {
         for (const p of list ?? []) expect(p.kids.length * 16 + p.data.length).to.be.at.most(bytes.length);
         parsed(bytes, () => parsePssh(bytes));
       }),
-      700,
+      1500,
     );
   });
 
@@ -165,7 +165,7 @@ describe('mp4 parsers under generated and mutated input (fast-check)', () => {
         const clear = parsed(bytes, () => rewriteInitToClear(bytes));
         if (clear) expect(clear.length).to.be.at.most(bytes.length);
       }),
-      600,
+      1000,
     );
   });
 
@@ -183,7 +183,7 @@ describe('mp4 parsers under generated and mutated input (fast-check)', () => {
         expect(info.samples.length).to.be.at.most(bytes.length / 4);
         for (const b of info.encryptionBoxes) expect(b.start + b.size).to.be.at.most(bytes.length);
       }),
-      600,
+      1500,
     );
   });
 
@@ -196,7 +196,7 @@ describe('mp4 parsers under generated and mutated input (fast-check)', () => {
         const info = parsed(damaged, () => parseInit(damaged));
         if (info) parsed(bytes, () => parseSegment(bytes, info));
       }),
-      250,
+      500,
     );
   });
 
@@ -208,7 +208,7 @@ describe('mp4 parsers under generated and mutated input (fast-check)', () => {
         const bytes = concat(Uint8Array.of(0, 0, 0, 8 + tail.length), Uint8Array.of(0x6d, 0x6f, 0x6f, 0x66), tail);
         parsed(bytes, () => parseSegment(bytes, info));
       }),
-      400,
+      1000,
     );
   });
 });
