@@ -53,7 +53,7 @@ export async function fuzz<Ts extends [unknown, ...unknown[]]>(
   try {
     await fc.assert(property, params);
   } catch (e) {
-    const how = `FUZZ_SEED=${baseSeed ?? 0} FUZZ_RUNS=${params.numRuns === Number.MAX_SAFE_INTEGER ? '<as before>' : params.numRuns}`;
+    const how = `FUZZ_SEED=${baseSeed ?? 0} ${seconds ? `FUZZ_SECONDS=${seconds}` : `FUZZ_RUNS=${params.numRuns}`}`;
     throw new Error(
       `Fuzz case failed (fast-check seed ${seed}; replay: ${how} npm run fuzz). ${(e as Error).message}`,
       {
