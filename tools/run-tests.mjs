@@ -3,39 +3,14 @@
 // at once flake on a two-core machine), each in its own @web/test-runner process so that one browser's
 // crash cannot take the others' results with it. BROWSERS=firefox,webkit runs a subset.
 // Extra arguments go to web-test-runner (e.g. `npm test -- --files test/mp4/**/*.test.ts`).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { findBrowser, requestedBrowsers } from './test-runner/browsers.mjs';
+import { requestedBrowsers } from './test-runner/browsers.mjs';
+import { runPerBrowser } from './test-runner/per-browser.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ci = process.env.CI === 'true' || process.env.CI === '1';
-const browsers = requestedBrowsers();
-const results = [];
-
-for (const browser of browsers) {
-  try {
-    findBrowser(browser);
-  } catch (e) {
-    console.error(`\n✖ ${e.message}`);
-    results.push({ browser, status: 'missing' });
-    continue;
-  }
-  console.log(`\n━━━ ${browser} ━━━`);
-  const run = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'node_modules/@web/test-runner/dist/bin.js'),
-      '--config',
-      'web-test-runner.config.mjs',
-      ...process.argv.slice(2),
-    ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, BROWSERS: browser } },
-  );
-  results.push({ browser, status: run.status === 0 ? 'passed' : 'failed' });
-}
+const results = runPerBrowser(requestedBrowsers(), {
+  config: 'web-test-runner.config.mjs',
+  args: process.argv.slice(2),
+});
 
 console.log('\n━━━ summary ━━━');
 for (const r of results) console.log(`${r.browser}: ${r.status}`);
