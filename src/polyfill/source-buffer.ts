@@ -7,9 +7,13 @@
  * update + updateend (from the native append of the clear bytes) or error + updateend, or abort + updateend.
  *
  * The fast path: a SourceBuffer that has not been given a protected init segment goes straight to the native
- * appendBuffer() after peeking at 8 bytes; a protected init goes through untouched when the element has a native
- * MediaKeys. An append may hold part of a segment: the bytes after the last whole unit (init segment, or media
- * segment up to its mdat) wait in the SourceBuffer's state for the next append (see whole-boxes.ts).
+ * appendBuffer() after peeking at its box headers; a protected init goes through untouched when the element has a
+ * native MediaKeys. The fast path follows the box headers of what it passes on, so an append that continues a box
+ * the platform already has the start of stays native, and one that starts with less than a box header waits for
+ * the rest. Appends may cut segments anywhere (players split moof and mdat): on the polyfill path the bytes after the
+ * last whole unit (init segment, or media segment up to its mdat) wait in the SourceBuffer's state for the next
+ * append, and an append that completes no unit ends with update/updateend fired by the polyfill (see whole-boxes.ts).
+ * abort() and an append error drop held bytes, as the platform's "reset parser state" drops its input buffer.
  *
  * MediaSource endOfStream() and the duration setter throw InvalidStateError while a decrypt is pending, as they do
  * while any SourceBuffer is updating (MSE 3.1 endOfStream() step 2, duration setter step 3): an append the page
@@ -190,6 +194,9 @@ async function transform(st: BufferState, bytes: Uint8Array, signal: AbortSignal
 
 /** MSE "append error" algorithm: reset the parser, error + updateend, then end of stream with 'decode'. */
 function appendError(sb: SourceBuffer, st: BufferState): void {
+  // Step 1 "reset parser state": held bytes go too.
+  st.held = undefined;
+  st.position = AT_BOUNDARY;
   try {
     nativeAbort.call(sb);
   } catch {

@@ -79,16 +79,4 @@ describe('polyfill players, natively: the platform these runs compare with', () 
       video.remove();
     }
   });
-
-  it('dash.js: cenc without cenc:pssh plays with native Clear Key', async () => {
-    const dashjs = await import('dashjs');
-    const video = newVideo();
-    try {
-      const destroy = await playDashJs(dashjs, await dashManifest(cenc, { dropPssh: true }), video);
-      expect(video.mediaKeys).to.not.equal(null);
-      destroy();
-    } finally {
-      video.remove();
-    }
-  });
 });
