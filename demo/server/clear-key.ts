@@ -15,7 +15,8 @@
 
 /** A JWK Set as 9.1.4 defines it, plus the optional `expiration` extension described above. */
 export interface ClearKeyLicense {
-  keys: { kty: 'oct'; kid: string; k: string }[];
+  /** `minHdcpVersion`: secure-video's output-requirement extension (src/cdm/license.ts), from `restrict:KID`. */
+  keys: { kty: 'oct'; kid: string; k: string; minHdcpVersion?: string }[];
   type: string;
   expiration?: number;
 }

@@ -15,6 +15,11 @@
  * | `expiry:MS`     | the license carries `"expiration"`: now + MS (see {@link ClearKeyLicense} for the format)   |
  * | `drop-kid`      | leaves the first requested KID out of the license (the other KIDs still get their keys)    |
  * | `auth:TOKEN`    | requires `Authorization: Bearer TOKEN` (401 without it, 403 with another token)            |
+ * | `restrict:KID`  | the key of KID (hex) carries `"minHdcpVersion": "2.2"`: output-restricted in the bundled CDM |
+ *
+ * `restrict:KID` may be given several times, once per KID. The member is secure-video's Clear Key extension (see
+ * src/cdm/license.ts): the bundled CDM cannot attest HDCP, so it gives that key the status 'output-restricted' and
+ * drops the variants needing it; a browser's own Clear Key ignores the member and keeps the key usable.
  */
 
 /** The longest delay or hang the server accepts, so that a forgotten request cannot keep a socket forever. */
@@ -39,7 +44,12 @@ export interface Faults {
   dropKid?: boolean;
   /** Bearer token this request must carry. */
   authToken?: string;
+  /** KIDs (lowercase hex) whose keys get an output requirement (`minHdcpVersion`). */
+  restrictKids?: string[];
 }
+
+/** The HDCP version `restrict:KID` asks for: one no software CDM can attest. */
+export const RESTRICTED_HDCP_VERSION = '2.2';
 
 /** A fault switch the server does not understand: answered with 400 so that a typo never passes silently. */
 export class FaultSyntaxError extends Error {
@@ -77,6 +87,10 @@ export function parseFaults(params: URLSearchParams): Faults {
         break;
       case 'expiry':
         faults.expiryMs = intArg(trimmed, arg, 0, 365 * 24 * 3600_000);
+        break;
+      case 'restrict':
+        if (!arg || !/^[0-9a-fA-F]{32}$/.test(arg)) throw new FaultSyntaxError(trimmed);
+        faults.restrictKids = [...(faults.restrictKids ?? []), arg.toLowerCase()];
         break;
       case 'auth':
         if (!arg) throw new FaultSyntaxError(trimmed);

@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { BadMessageError, base64urlToHex, hexToBase64url, parseClientMessage, wrongKeyHex } from './clear-key.js';
 import type { ClearKeyLicense, ClientMessage } from './clear-key.js';
-import { describeFaults, FaultSyntaxError, MAX_WAIT_MS, parseFaults } from './faults.js';
+import { describeFaults, FaultSyntaxError, MAX_WAIT_MS, parseFaults, RESTRICTED_HDCP_VERSION } from './faults.js';
 import type { Faults } from './faults.js';
 
 export type { ClearKeyLicense } from './clear-key.js';
@@ -160,7 +160,13 @@ export function createLicenseServer(options: LicenseServerOptions = {}): NodeMid
     for (const kid of kids) {
       const key = keys.get(base64urlToHex(kid));
       if (!key) continue;
-      out.keys.push({ kty: 'oct', kid, k: hexToBase64url(faults.wrongKey ? wrongKeyHex(key) : key) });
+      const restricted = faults.restrictKids?.includes(base64urlToHex(kid));
+      out.keys.push({
+        kty: 'oct',
+        kid,
+        k: hexToBase64url(faults.wrongKey ? wrongKeyHex(key) : key),
+        ...(restricted ? { minHdcpVersion: RESTRICTED_HDCP_VERSION } : {}),
+      });
     }
     if (faults.expiryMs !== undefined) out.expiration = Date.now() + faults.expiryMs;
     return out;

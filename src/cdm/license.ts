@@ -1,6 +1,15 @@
 /**
  * Clear Key message formats (EME 9.1.3 - 9.1.6): the license request the CDM sends, the JWK Set license it accepts,
  * the license release message and the release acknowledgement. All are UTF-8 JSON with base64url key IDs.
+ *
+ * secure-video extension, output requirements: a JWK in a license may carry `"minHdcpVersion": "<major>.<minor>"`
+ * (the name and value form of the EME HDCP Policy Check's MediaKeysPolicy.minHdcpVersion), the lowest HDCP version
+ * the key's output needs. The bundled CDM is software with no protected output path, so it can attest no HDCP
+ * version: such a key gets the status 'output-restricted' (EME 5.2.1 MediaKeyStatus: "There are output
+ * restrictions associated with the key that cannot currently be met") and decrypts nothing. Clear Key licenses
+ * have no output policy of their own; this lets a license server (and the tests) restrict keys for the bundled
+ * CDM. CDMs that do not know the member ignore it, as RFC 7517 4 requires of unknown JWK members: a browser's own
+ * Clear Key keeps such a key 'usable'.
  */
 import { fromBase64Url, toBase64Url } from './bytes.js';
 import { MAX_KEY_ID_BYTES, parseJsonObject } from './init-data.js';
@@ -13,6 +22,19 @@ export const KEY_BYTES = 16;
 export interface ClearKey {
   kid: Uint8Array;
   key: Uint8Array;
+  /** The JWK's `minHdcpVersion` (secure-video extension, see above), when it has one. */
+  minHdcpVersion?: string;
+}
+
+/** HDCP versions are written `<major>.<minor>` ("1.4", "2.2"), as in the EME HDCP Policy Check. */
+const HDCP_VERSION = /^\d{1,2}\.\d{1,2}$/;
+
+/**
+ * The status a key of a license gets in the bundled CDM (EME 6.8.1.1 / 5.2.1): 'output-restricted' when the key
+ * needs an HDCP version (which this software CDM cannot attest), else 'usable'.
+ */
+export function statusOfKey(key: ClearKey): 'usable' | 'output-restricted' {
+  return key.minHdcpVersion === undefined ? 'usable' : 'output-restricted';
 }
 
 export type SessionType = MediaKeySessionType;
@@ -59,7 +81,7 @@ function parseJwkSet(json: Record<string, unknown>): LicenseResponse {
   if (!Array.isArray(list) || list.length === 0) throw new TypeError('The JWK Set has no keys');
   const keys = list.map((jwk: unknown, i): ClearKey => {
     if (typeof jwk !== 'object' || jwk === null) throw new TypeError(`keys[${i}] is not a JWK object`);
-    const { kty, kid, k } = jwk as Record<string, unknown>;
+    const { kty, kid, k, minHdcpVersion } = jwk as Record<string, unknown>;
     if (kty !== 'oct') throw new TypeError(`keys[${i}].kty is not "oct"`);
     const kidBytes = typeof kid === 'string' ? fromBase64Url(kid) : undefined;
     if (!kidBytes || kidBytes.length === 0 || kidBytes.length > MAX_KEY_ID_BYTES) {
@@ -68,7 +90,12 @@ function parseJwkSet(json: Record<string, unknown>): LicenseResponse {
     const key = typeof k === 'string' ? fromBase64Url(k) : undefined;
     if (!key) throw new TypeError(`keys[${i}].k is not base64url`);
     if (key.length !== KEY_BYTES) throw new TypeError(`keys[${i}].k is ${key.length} bytes, not ${KEY_BYTES}`);
-    return { kid: kidBytes, key };
+    if (minHdcpVersion === undefined) return { kid: kidBytes, key };
+    // A member this CDM understands is validated: a malformed output requirement must not pass as no requirement.
+    if (typeof minHdcpVersion !== 'string' || !HDCP_VERSION.test(minHdcpVersion)) {
+      throw new TypeError(`keys[${i}].minHdcpVersion is not an HDCP version such as "2.2"`);
+    }
+    return { kid: kidBytes, key, minHdcpVersion };
   });
   const type = json['type'] ?? 'temporary';
   if (type !== 'temporary' && type !== 'persistent-license') {

@@ -12,7 +12,7 @@ import { CdmError, CdmErrorCode, domError, rejectDom, rejectType } from './error
 import { extractKeyIds, isSupportedInitDataType } from './init-data.js';
 import { ClearKeyMediaKeyStatusMap, updateKeyStatusMap } from './key-status-map.js';
 import { attachKeySource, detachKeySource, keySourceChanged, type ClearKeyStore, type KeySource } from './key-store.js';
-import { licenseRelease, licenseRequest, parseResponse, type ClearKey } from './license.js';
+import { licenseRelease, licenseRequest, parseResponse, statusOfKey, type ClearKey } from './license.js';
 import { createMessageEvent } from './message-event.js';
 import { deleteSession, hasSession, readSession, writeSession } from './session-store.js';
 import { takeSessionLock } from './session-lock.js';
@@ -218,7 +218,7 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
           this.#updateKeyStatuses(stored.released.map((kid) => [kid, 'released'] as const));
         } else {
           for (const k of stored.keys) this.#keys.set(toHex(k.kid), k);
-          this.#updateKeyStatuses(this.#usableStatuses());
+          this.#updateKeyStatuses(this.#keyStatusList());
           this.#keysChanged();
         }
         return true;
@@ -262,8 +262,8 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
       return () => {
         if (this.#closingOrClosed) throw domError('InvalidStateError', 'The session was closed');
         this.#keys = keys;
-        // 6.8.1.1: every known key, 'usable'.
-        this.#updateKeyStatuses(this.#usableStatuses());
+        // 6.8.1.1: every known key, 'usable' (or 'output-restricted' when its license asks what cannot be met).
+        this.#updateKeyStatuses(this.#keyStatusList());
         this.#keysChanged();
       };
     });
@@ -306,7 +306,9 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
 
   /** KeySource: the key for a KID while it is usable in this session. */
   usableKey(kidHex: string): Uint8Array | undefined {
-    return this.#closingOrClosed ? undefined : this.#keys.get(kidHex)?.key;
+    const k = this.#keys.get(kidHex);
+    // An output-restricted key decrypts nothing: its output requirement cannot be met here (see license.ts).
+    return this.#closingOrClosed || !k || statusOfKey(k) !== 'usable' ? undefined : k.key;
   }
 
   readonly #callOnMessage = (ev: Event): void => {
@@ -338,8 +340,8 @@ export class ClearKeyMediaKeySession extends EventTarget implements MediaKeySess
     queueTask(() => this.dispatchEvent(new Event('keystatuseschange')));
   }
 
-  #usableStatuses(): (readonly [Uint8Array, MediaKeyStatus])[] {
-    return [...this.#keys.values()].map((k) => [k.kid, 'usable'] as const);
+  #keyStatusList(): (readonly [Uint8Array, MediaKeyStatus])[] {
+    return [...this.#keys.values()].map((k) => [k.kid, statusOfKey(k)] as const);
   }
 
   /** EME 7.5.1 Queue a "message" Event. */

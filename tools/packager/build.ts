@@ -3,13 +3,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex } from '../../src/mp4/bytes.js';
-import { buildFixture, FIXTURES, type IndexFixture, type KeysFile } from './fixtures.js';
+import {
+  buildFixture,
+  FIXTURES,
+  VARIANT_FIXTURES,
+  type FixtureSpec,
+  type IndexFixture,
+  type KeysFile,
+} from './fixtures.js';
 import { readSource } from './source.js';
 
 export interface FixtureSet {
   /** Paths relative to the fixtures folder (e.g. 'cenc/init-0.mp4') to their bytes. */
   files: Map<string, Uint8Array>;
   index: IndexFixture[];
+  /** The fixtures of VARIANT_FIXTURES (index.json's `variantFixtures`). */
+  variantIndex: IndexFixture[];
 }
 
 export function readKeys(fixturesDir: string): KeysFile {
@@ -21,12 +30,14 @@ export function buildFixtureSet(fixturesDir: string): FixtureSet {
   const keys = readKeys(fixturesDir);
   const source = readSource(join(fixturesDir, 'clear'));
   const files = new Map<string, Uint8Array>();
-  const index: IndexFixture[] = [];
-  for (const spec of FIXTURES) {
-    const built = buildFixture(spec, source, keys);
-    for (const [file, bytes] of built.files) files.set(`${spec.name}/${file}`, bytes);
-    index.push(built.index);
-  }
+  const build = (specs: readonly FixtureSpec[]): IndexFixture[] =>
+    specs.map((spec) => {
+      const built = buildFixture(spec, source, keys);
+      for (const [file, bytes] of built.files) files.set(`${spec.name}/${file}`, bytes);
+      return built.index;
+    });
+  const index = build(FIXTURES);
+  const variantIndex = build(VARIANT_FIXTURES);
   // Raw keys for HLS KEYFORMAT="identity" URIs (see hls.ts). TEST keys only, as in keys.json.
   for (const [kid, key] of Object.entries(keys.keys)) files.set(`keys/${kid}.key`, fromHex(key));
   const doc = {
@@ -37,7 +48,9 @@ export function buildFixtureSet(fixturesDir: string): FixtureSet {
     clearPath: '/test/fixtures/clear/',
     licenseUrl: '/license',
     fixtures: index,
+    // Fixtures with more than one video track (see VARIANT_FIXTURES): apart, so loops over `fixtures` stay as they are.
+    variantFixtures: variantIndex,
   };
   files.set('index.json', new TextEncoder().encode(JSON.stringify(doc, null, 2) + '\n'));
-  return { files, index };
+  return { files, index, variantIndex };
 }

@@ -119,19 +119,22 @@ function checkAgainstFfmpegEncryption(tmp: string, source: SourceTrack[], keys: 
   }
 }
 
+interface IndexFixtureDoc {
+  name: string;
+  scheme: string;
+  tracks: { kind: string; init: string; segments: { file: string; clear: string; kid: string | null }[] }[];
+}
+
 interface IndexDoc {
-  fixtures: {
-    name: string;
-    scheme: string;
-    tracks: { kind: string; init: string; segments: { file: string; clear: string; kid: string | null }[] }[];
-  }[];
+  fixtures: IndexFixtureDoc[];
+  variantFixtures?: IndexFixtureDoc[];
 }
 
 function checkFfmpegDecryption(tmp: string, keys: Record<string, string>): void {
   console.log('3. Every encrypted segment decrypted by ffmpeg (-decryption_key) gives back the clear samples');
   const index = JSON.parse(readFileSync(join(FIXTURES_DIR, 'index.json'), 'utf8')) as IndexDoc;
   const clearDir = join(FIXTURES_DIR, 'clear');
-  for (const f of index.fixtures) {
+  for (const f of [...index.fixtures, ...(index.variantFixtures ?? [])]) {
     let decrypted = 0;
     let leftClear = 0;
     let samples = 0;

@@ -25,6 +25,13 @@ export interface FixtureSpec {
   clearLead: boolean;
   /** Video segments 1-2 under rotation-1, 3-4 under rotation-2 ('seig' groups + pssh in moof). */
   rotation: boolean;
+  /**
+   * KID names of video copies: the clear video is packaged once per name, each copy under that KID as its own
+   * Representation (one adaptation set) and HLS variant. The first copy is track '0'; later ones get ids after the
+   * clear source's (e.g. '2') and declared bandwidths of 2x, 3x ... the source's, so players tell them apart.
+   * Unset: one video track under KID 'video'.
+   */
+  videoVariants?: readonly string[];
 }
 
 export const FIXTURES: readonly FixtureSpec[] = [
@@ -108,6 +115,63 @@ export const FIXTURES: readonly FixtureSpec[] = [
     rotation: true,
   },
 ];
+
+/**
+ * Fixtures whose tracks are not the plain one-video-one-audio pair. index.json lists them under `variantFixtures`,
+ * apart from `fixtures`, so that tests iterating every fixture keep their shape (and CI its time).
+ */
+export const VARIANT_FIXTURES: readonly FixtureSpec[] = [
+  {
+    name: 'multi-variant',
+    purpose:
+      'cenc with the same video packaged twice: representation 0 under KID video (200 kb/s) and representation 2 ' +
+      'under KID video-2 (declared 400 kb/s), plus audio under KID audio: two video variants that need different ' +
+      'keys, for dropping and restoring variants by key status. The pssh and ContentProtection are per Representation.',
+    scheme: 'cenc',
+    ivSize: 8,
+    pssh: true,
+    clearLead: false,
+    rotation: false,
+    videoVariants: ['video', 'video-2'],
+  },
+];
+
+/** One track to package: a clear source track, the names its encrypted copy is written under, and its KID name. */
+interface PackTrack {
+  /** The copy: id, file names and manifest attributes as written (same bytes as the clear source). */
+  track: SourceTrack;
+  /** The clear source it copies (its init and segment names are what index.json's clear fields hold). */
+  clear: SourceTrack;
+  kidName: string;
+}
+
+/** The tracks of a fixture: the clear source's, plus the extra video copies `videoVariants` asks for. */
+function packTracks(spec: FixtureSpec, source: SourceTrack[]): PackTrack[] {
+  const out: PackTrack[] = [];
+  let nextId = Math.max(...source.map((t) => Number(t.id))) + 1;
+  for (const clear of source) {
+    const kind = clear.info.kind;
+    const names = kind === 'video' && spec.videoVariants ? spec.videoVariants : [kind];
+    names.forEach((kidName, copy) => {
+      if (copy === 0) {
+        out.push({ track: clear, clear, kidName });
+        return;
+      }
+      const id = String(nextId++);
+      const bandwidth = String(Number(clear.attributes['bandwidth'] ?? 0) * (copy + 1));
+      const track: SourceTrack = {
+        ...clear,
+        id,
+        initFile: `init-${id}.mp4`,
+        segments: clear.segments.map((s) => ({ ...s, file: s.file.replace(/^seg-\d+-/, `seg-${id}-`) })),
+        attributes: { ...clear.attributes, id, bandwidth },
+      };
+      out.push({ track, clear, kidName });
+    });
+  }
+  // Manifests list each kind's tracks together (one adaptation set per kind).
+  return out.sort((a, b) => (a.track.info.kind === b.track.info.kind ? 0 : a.track.info.kind === 'video' ? -1 : 1));
+}
 
 /**
  * A clear lead is signalled by a clear sample entry, not by a 'seig' group with isProtected = 0: Firefox 153 rejects
@@ -212,15 +276,16 @@ export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: Key
   const files = new Map<string, Uint8Array>();
   const tracks: IndexTrack[] = [];
 
-  source.forEach((track, trackIndex) => {
+  const packed = packTracks(spec, source);
+  packed.forEach(({ track, clear, kidName }, trackIndex) => {
     const kind = track.info.kind;
     const rotated = spec.rotation && kind === 'video';
     const segmentKids = track.segments.map((_, i) => {
       if (spec.clearLead && i === 0) return null;
       if (rotated) return kidOf(i < 2 ? 'rotation-1' : 'rotation-2');
-      return kidOf(kind);
+      return kidOf(kidName);
     });
-    const defaultKid = rotated ? kidOf('rotation-1') : kidOf(kind);
+    const defaultKid = rotated ? kidOf('rotation-1') : kidOf(kidName);
     const { ivs, constantIv } = ivsFor(spec, trackIndex);
     const initPsshKids = spec.pssh ? [defaultKid] : [];
     const protection: TrackProtection = {
@@ -265,7 +330,7 @@ export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: Key
       files.set(seg.file, encryptSegment(seg.bytes, track.info, protection, sp));
       indexSegments.push({
         file: seg.file,
-        clear: seg.file,
+        clear: clear.segments[i]!.file,
         kid,
         pssh: sp.psshKids !== null,
         sampleDescriptionIndex: sp.sampleDescriptionIndex ?? 1,
@@ -278,7 +343,7 @@ export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: Key
       mimeType: track.attributes['mimeType'] ?? `${kind}/mp4`,
       codecs: track.attributes['codecs'] ?? '',
       init: track.initFile,
-      clearInit: track.initFile,
+      clearInit: clear.initFile,
       timescale: track.info.timescale,
       defaultKid,
       kids: [...new Set(segmentKids.filter((k): k is string => k !== null))],
@@ -304,7 +369,8 @@ export function buildFixture(spec: FixtureSpec, source: SourceTrack[], keys: Key
     tracks,
   };
   const psshFor = (kids: string[]): Uint8Array | null => (kids.length ? clearKeyPssh(kids.map(fromHex)) : null);
-  files.set('manifest.mpd', enc.encode(dashManifest(index, source, psshFor)));
-  for (const [file, text] of hlsPlaylists(index, source, psshFor)) files.set(file, enc.encode(text));
+  const written = packed.map((p) => p.track);
+  files.set('manifest.mpd', enc.encode(dashManifest(index, written, psshFor)));
+  for (const [file, text] of hlsPlaylists(index, written, psshFor)) files.set(file, enc.encode(text));
   return { files, index };
 }

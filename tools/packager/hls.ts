@@ -66,7 +66,6 @@ export function hlsPlaylists(
 ): Map<string, string> {
   const out = new Map<string, string>();
   const master = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  const video = f.tracks.find((t) => t.kind === 'video');
   const audio = f.tracks.find((t) => t.kind === 'audio');
   f.tracks.forEach((track, i) => out.set(`media-${track.id}.m3u8`, mediaPlaylist(f, track, source[i]!, psshFor)));
   const attrs = (t: IndexTrack): Record<string, string> => source[f.tracks.indexOf(t)]!.attributes;
@@ -76,7 +75,8 @@ export function hlsPlaylists(
       `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio",DEFAULT=YES,AUTOSELECT=YES${channels ? `,CHANNELS="${channels}"` : ''},URI="media-${audio.id}.m3u8"`,
     );
   }
-  if (video) {
+  // One variant per video track (several when a fixture packages the video under several KIDs).
+  for (const video of f.tracks.filter((t) => t.kind === 'video')) {
     const a = attrs(video);
     const bandwidth = Number(a['bandwidth'] ?? 0) + (audio ? Number(attrs(audio)['bandwidth'] ?? 0) : 0);
     const codecs = [video.codecs, audio?.codecs].filter(Boolean).join(',');
