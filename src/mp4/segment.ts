@@ -239,8 +239,23 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
       encryptionBoxes.push(b);
     }
   }
-  const inMdat = (offset: number, size: number): boolean =>
-    mdats.some((m) => offset >= m.start && offset + size <= m.end);
+  // The mdats are top-level boxes, so in file order and disjoint: only the last one starting at or before `offset`
+  // can hold the range, and a binary search finds it. A scan per sample would take samples x mdats steps, both of
+  // which hostile input can make large (200000 empty samples in the last of 100000 empty mdats: minutes).
+  const inMdat = (offset: number, size: number): boolean => {
+    let lo = 0;
+    let hi = mdats.length - 1;
+    let candidate: { start: number; end: number } | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = mdats[mid]!;
+      if (m.start <= offset) {
+        candidate = m;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return candidate !== undefined && offset + size <= candidate.end;
+  };
 
   for (const moof of top.filter((b) => b.type === 'moof')) {
     const moofChildren = childBoxes(moof);

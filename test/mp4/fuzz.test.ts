@@ -12,7 +12,7 @@ import { parseInit, type InitInfo } from '../../src/mp4/init.js';
 import { parseSegment } from '../../src/mp4/segment.js';
 import { rewriteInitToClear } from '../../src/mp4/rewrite.js';
 import { parsePssh, parsePsshList } from '../../src/mp4/boxes/pssh.js';
-import { concat } from '../../src/mp4/writer.js';
+import { box, concat, fullBox, i32, u32 } from '../../src/mp4/writer.js';
 import { applyBoxEdits, boxEdits, fuzz, largestAllocation } from '../helpers/fuzz.js';
 import { fetchBytes, loadIndex } from '../crypto/helpers/fixtures.js';
 import { buildInit, buildSegment, clearKeyPssh } from './helpers/build.js';
@@ -198,6 +198,28 @@ describe('mp4 parsers under generated and mutated input (fast-check)', () => {
       }),
       500,
     );
+  });
+
+  it('parseSegment stays linear: a run of empty samples in the last of 100000 mdat boxes', () => {
+    // Hostile layout: each sample's mdat was looked up by a scan of every mdat, so samples x mdats steps (here
+    // 2e10: minutes). Finishing within mocha's timeout is the property; the result must still be exact.
+    const info = parseInit(buildInit({ kind: 'audio' }));
+    const MDATS = 100_000;
+    const SAMPLES = 200_000;
+    const traf = (dataOffset: number): Uint8Array =>
+      box(
+        'traf',
+        fullBox('tfhd', 0, 0x020000, u32(info.tracks[0]!.trackId)),
+        fullBox('trun', 0, 0x000001, u32(SAMPLES), i32(dataOffset)),
+      );
+    const moofSize = box('moof', fullBox('mfhd', 0, 0, u32(1)), traf(0)).length;
+    const mdats = new Uint8Array(MDATS * 8);
+    for (let i = 0; i < MDATS; i++) mdats.set([0, 0, 0, 8, 0x6d, 0x64, 0x61, 0x74], i * 8);
+    // The samples start at the end of the last (empty) mdat's header: inside it, with size 0.
+    const bytes = concat(box('moof', fullBox('mfhd', 0, 0, u32(1)), traf(moofSize + mdats.length)), mdats);
+    const parsed = parseSegment(bytes, info);
+    expect(parsed.samples.length).to.equal(SAMPLES);
+    expect(parsed.samples[SAMPLES - 1]!.offset).to.equal(bytes.length);
   });
 
   it('parseSegment on arbitrary bytes behind a valid moof header', async function () {
