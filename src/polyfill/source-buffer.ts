@@ -71,15 +71,21 @@ function invalidState(what: string): DOMException {
   return new DOMException(`${what}: the SourceBuffer is updating`, 'InvalidStateError');
 }
 
+/** Whether appendBuffer() would take `data` (WebIDL BufferSource; an ArrayBuffer may come from another realm). */
+function isBufferSource(data: unknown): data is BufferSource {
+  if (ArrayBuffer.isView(data)) return true;
+  const tag = Object.prototype.toString.call(data);
+  return tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]';
+}
+
 function bytesOf(data: BufferSource): Uint8Array {
-  return data instanceof ArrayBuffer
-    ? new Uint8Array(data)
-    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
 }
 
 /** Whether the bytes start with an init segment's first box (ISO/IEC 14496-12 4.3: ftyp first, or moov). */
 function startsWithInit(data: BufferSource): boolean {
-  if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) return false;
   const b = bytesOf(data);
   if (b.length < 8) return false;
   const type = String.fromCharCode(b[4]!, b[5]!, b[6]!, b[7]!);
@@ -305,7 +311,8 @@ function judge(st: BufferState, data: BufferSource, b: Uint8Array): boolean {
 
 function appendBuffer(this: SourceBuffer, data: BufferSource): void {
   const st = states.get(this);
-  if (!st || (!st.job && !st.held && !nativeUpdating.call(this) && native(st, data))) {
+  // Not a BufferSource: the platform throws its TypeError (WebIDL conversion comes before every MSE check).
+  if (!st || !isBufferSource(data) || (!st.job && !st.held && !nativeUpdating.call(this) && native(st, data))) {
     return nativeAppend.call(this, data);
   }
   if (st.job || nativeUpdating.call(this)) throw invalidState('appendBuffer');

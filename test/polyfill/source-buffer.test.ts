@@ -303,6 +303,29 @@ for (const { name, Source } of sourceKinds) {
       }
     });
 
+    it('takes an ArrayBuffer from another realm; a non-BufferSource is the platform TypeError', async () => {
+      const s = await setup(Source);
+      const frame = document.createElement('iframe');
+      document.body.append(frame);
+      try {
+        const init = await bytes('/test/fixtures/cenc/init-0.mp4');
+        const realm = frame.contentWindow as unknown as typeof globalThis;
+        const foreign = new realm.ArrayBuffer(init.length);
+        new realm.Uint8Array(foreign).set(init);
+        expect(foreign instanceof ArrayBuffer).to.equal(false);
+        const encrypted = until(s.video, 'encrypted');
+        const appended = until(s.sb, 'updateend');
+        s.sb.appendBuffer(foreign);
+        await encrypted;
+        await appended;
+        expect(s.log).to.deep.equal(['updatestart*', 'update', 'updateend']);
+        expect(() => s.sb.appendBuffer('init' as unknown as BufferSource)).to.throw(TypeError);
+      } finally {
+        frame.remove();
+        teardown(s);
+      }
+    });
+
     it('fires no encrypted event for an init segment without pssh (as native CDMs do not)', async () => {
       const s = await setup(Source);
       try {
