@@ -2,7 +2,7 @@
 // per-call cost does not dominate: the CBC work of one key is one call per segment (chains repaired afterwards, see
 // cbc.ts); CTR work is one call per sample, merged across samples whose counters continue each other. All calls of
 // a segment are started before any result is awaited, so that they overlap with each other and with the copies.
-import { bytesEqual, toHex } from '../mp4/bytes.js';
+import { toHex } from '../mp4/bytes.js';
 import type { InitInfo } from '../mp4/init.js';
 import { freeEncryptionBoxes } from '../mp4/rewrite.js';
 import { parseSegment, type SampleEncryption, type SegmentInfo } from '../mp4/segment.js';
@@ -283,11 +283,19 @@ export async function decryptSegment(
   options: DecryptSegmentOptions = {},
 ): Promise<Uint8Array> {
   const segment = options.parsed ?? parseSegment(bytes, init);
-  const kidKeys: [Uint8Array, Uint8Array][] = [];
-  for (const kid of segment.kids) kidKeys.push([kid, checkKey(kid, await keys(kid))]);
-  // segment.kids holds every KID once and a segment has one or a few: a scan beats hashing each sample's KID.
-  const keyOf = (kid: Uint8Array): Uint8Array =>
-    (kidKeys.find(([k]) => k === kid) ?? kidKeys.find(([k]) => bytesEqual(k, kid)))![1];
+  // segment.kids holds every KID once, by value; samples of one track share one KID object, so remembering the last
+  // one skips the lookup in the common case, and the map keeps hostile input (a KID per sample) linear.
+  const keyByHex = new Map<string, Uint8Array>();
+  for (const kid of segment.kids) keyByHex.set(toHex(kid), checkKey(kid, await keys(kid)));
+  let lastKid: Uint8Array | undefined;
+  let lastKey: Uint8Array | undefined;
+  const keyOf = (kid: Uint8Array): Uint8Array => {
+    if (kid !== lastKid) {
+      lastKid = kid;
+      lastKey = keyByHex.get(toHex(kid))!;
+    }
+    return lastKey!;
+  };
   const planned: PlannedSample[] = [];
   for (const s of segment.samples) {
     if (!s.encryption) continue;

@@ -1,7 +1,7 @@
 // A media segment as the decrypt path sees it: where each sample's bytes are (moof/traf/trun, ISO/IEC 14496-12
 // 8.8) and how each is encrypted (senc or saiz/saio, sbgp/sgpd 'seig', tenc: ISO/IEC 23001-7 6, 7).
 import { childBoxes, readBoxes, type Box } from './box.js';
-import { bytesEqual } from './bytes.js';
+import { toHex } from './bytes.js';
 import { Mp4ErrorCode, Mp4ParseError } from './errors.js';
 import { mdatPayloadRange } from './boxes/mdat.js';
 import { parsePssh, type PsshBox } from './boxes/pssh.js';
@@ -232,6 +232,10 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
   const samples: SegmentSample[] = [];
   const pssh: PsshBox[] = [];
   const kids: Uint8Array[] = [];
+  // Distinct KIDs by value. Samples of one track share one KID object (tenc's, or a seig entry's), so the identity
+  // check skips the lookup; the set keeps hostile input (a seig entry and KID per sample) linear, not quadratic.
+  const kidHexes = new Set<string>();
+  let lastKid: Uint8Array | undefined;
   const encryptionBoxes: Box[] = [];
   for (const b of top) {
     if (b.type === 'pssh') {
@@ -316,7 +320,14 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
       ctx.samples.forEach((s, i) => {
         const e = enc[i];
         samples.push({ trackId: track.trackId, offset: s.offset, size: s.size, encryption: e });
-        if (e && !kids.some((k) => bytesEqual(k, e.kid))) kids.push(e.kid);
+        if (e && e.kid !== lastKid) {
+          lastKid = e.kid;
+          const hex = toHex(e.kid);
+          if (!kidHexes.has(hex)) {
+            kidHexes.add(hex);
+            kids.push(e.kid);
+          }
+        }
       });
       for (const b of children) {
         const isSeigGroup =

@@ -123,6 +123,31 @@ describe('crypto decryptSegment under generated and mutated input (fast-check)',
     expect(outcomes.rejected).to.be.greaterThan(0);
   });
 
+  it('a seig entry and a distinct KID for each of 20000 samples: every KID asked for once, every sample decrypted', async () => {
+    // Hostile layout: KIDs used to be deduplicated, and keys found, by a scan per sample (samples x KIDs steps, seconds
+    // here). Both are linear now; this pins the result at that scale. (The builder's argument spreads cap N.)
+    const N = 20_000;
+    const kid = (i: number): Uint8Array => {
+      const k = new Uint8Array(16);
+      new DataView(k.buffer).setUint32(12, i);
+      return k;
+    };
+    const init = parseInit(buildInit({ scheme: 'cenc', tenc: { isProtected: true, ivSize: 8, kid: kid(0) } }));
+    const bytes = buildSegment({
+      samples: Array.from({ length: N }, () => ({ data: new Uint8Array(1), iv })),
+      localSeig: Array.from({ length: N }, (_, i) => ({ isProtected: true, ivSize: 8 as const, kid: kid(i + 1) })),
+      sbgp: Array.from({ length: N }, (_, i): [number, number] => [1, 0x10001 + i]),
+    });
+    const asked = new Set<string>();
+    const key = new Uint8Array(16);
+    const out = await decryptSegment(bytes, init, (k) => {
+      asked.add(toHex(k));
+      return key;
+    });
+    expect(asked.size).to.equal(N);
+    expect(out.length).to.equal(bytes.length);
+  });
+
   it('a key lookup that returns garbage gives CryptoError or MissingKeyError', async function () {
     const garbage = fc.oneof(
       fc.constant(undefined),
