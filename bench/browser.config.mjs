@@ -38,7 +38,33 @@ const results = {
       const heap = await cdp.send('Runtime.getHeapUsage');
       const { metrics } = await cdp.send('Performance.getMetrics');
       const metric = (name) => metrics.find((m) => m.name === name)?.value ?? null;
-      return { heapUsed: heap.usedSize, scriptSeconds: metric('ScriptDuration'), taskSeconds: metric('TaskDuration') };
+      // Live instances per prototype the page put in globalThis.__benchPrototypes (what a leak keeps alive).
+      let live = null;
+      if (payload?.live) {
+        live = {};
+        const protos = await cdp.send('Runtime.evaluate', { expression: 'globalThis.__benchPrototypes' });
+        const { result: props } = await cdp.send('Runtime.getProperties', {
+          objectId: protos.result.objectId,
+          ownProperties: true,
+        });
+        for (const p of props) {
+          if (!p.value?.objectId) continue;
+          const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: p.value.objectId });
+          const { result } = await cdp.send('Runtime.callFunctionOn', {
+            objectId: objects.objectId,
+            functionDeclaration: 'function () { return this.length; }',
+            returnByValue: true,
+          });
+          live[p.name] = result.value;
+          await cdp.send('Runtime.releaseObject', { objectId: objects.objectId });
+        }
+      }
+      return {
+        heapUsed: heap.usedSize,
+        scriptSeconds: metric('ScriptDuration'),
+        taskSeconds: metric('TaskDuration'),
+        live,
+      };
     }
     return undefined;
   },

@@ -63,13 +63,16 @@ export interface ChromiumFigures {
   /** The renderer's cumulative script and task time (s) since the page opened (DevTools Performance.getMetrics). */
   scriptSeconds: number | null;
   taskSeconds: number | null;
+  /** Live instances per name of globalThis.__benchPrototypes, when asked for. */
+  live: Record<string, number> | null;
 }
 
 /** DevTools figures where the browser is Playwright's Chromium; null elsewhere. */
-export async function chromiumFigures(gc: boolean): Promise<ChromiumFigures | null> {
-  const figures = await executeServerCommand<ChromiumFigures | { heapUsed: null }, { gc: boolean }>('bench-chromium', {
-    gc,
-  });
+export async function chromiumFigures(gc: boolean, live = false): Promise<ChromiumFigures | null> {
+  const figures = await executeServerCommand<ChromiumFigures | { heapUsed: null }, { gc: boolean; live: boolean }>(
+    'bench-chromium',
+    { gc, live },
+  );
   return figures.heapUsed === null ? null : (figures as ChromiumFigures);
 }
 

@@ -2,7 +2,10 @@
 // bundled CDM (which holds keys, sessions and segment buffers of its own), cycling through the cenc, cbcs, cens and
 // cbc1 fixtures; each load plays until its first 0.5 s are past. Growth that stays after a garbage collection is a leak.
 // The heap is also read after the first cycle (each fixture once): the growth from there to the 20th change is free of
-// one-time costs (code compiled for the other schemes, shaka's first-use caches), so it is the figure a leak shows in.
+// one-time costs (code compiled for the other schemes, shaka's first-use caches), so it is the figure a leak shows in;
+// where the heap can be read the run goes on to 60 changes, and the growth per change from 20 to 60 says whether it
+// keeps up (a leak) or fades (warm-up). The live instances of our classes and of shaka's Player, MediaSource and
+// SourceBuffer are counted at each point (Chromium, DevTools queryObjects): a leaked load would leave one behind.
 //
 // Measurable in Chromium only: the heap after a forced full GC through the DevTools protocol (bench/browser.config.mjs),
 // and performance.memory (no GC; coarse). Firefox and WebKit give a page no heap figure (performance.memory and
@@ -10,9 +13,16 @@
 import '../src/define.js';
 import type { SecureVideo } from '../src/index.js';
 import { LoadStatus } from '../src/index.js';
+import { ClearKeyMediaKeys, ClearKeyMediaKeySession, ClearKeyStore } from '../src/cdm/index.js';
+import { EmeController } from '../src/eme/index.js';
+import { loadShaka } from '../src/streaming/shaka-loader.js';
+import { SegmentFilter } from '../src/streaming/segment-filter.js';
+import { StreamingSession } from '../src/streaming/streaming-session.js';
 import { chromiumFigures, report } from './helpers.js';
 
 const CHANGES = 20;
+/** Where the heap can be read, the run goes on to this many changes: growth that slows down is warm-up, not a leak. */
+const LONG_RUN = 60;
 const FIXTURES = ['cenc', 'cbcs', 'cens', 'cbc1'];
 
 function loadedAndPlaying(el: SecureVideo): Promise<void> {
@@ -49,22 +59,42 @@ describe('bench: memory', () => {
     el.setAttribute('fallback', 'always');
     el.setAttribute('license-url', '/license');
     document.body.append(el);
-    type Heap = { gc: number | null; performanceMemory: number | null };
-    const measure = async (): Promise<Heap> => ({
-      gc: (await chromiumFigures(true))?.heapUsed ?? null,
-      performanceMemory: jsHeap(),
-    });
+    // What a leak would keep alive, counted in Chromium (DevTools queryObjects) after each measurement.
+    const shaka = (await loadShaka()) as unknown as { Player: { prototype: object } };
+    (globalThis as { __benchPrototypes?: Record<string, object> }).__benchPrototypes = {
+      ClearKeyMediaKeys: ClearKeyMediaKeys.prototype,
+      ClearKeyMediaKeySession: ClearKeyMediaKeySession.prototype,
+      ClearKeyStore: ClearKeyStore.prototype,
+      EmeController: EmeController.prototype,
+      StreamingSession: StreamingSession.prototype,
+      SegmentFilter: SegmentFilter.prototype,
+      ShakaPlayer: shaka.Player.prototype,
+      MediaSource: MediaSource.prototype,
+      SourceBuffer: SourceBuffer.prototype,
+      AbortController: AbortController.prototype,
+      AbortSignal: AbortSignal.prototype,
+      Promise: Promise.prototype,
+    };
+    type Heap = { gc: number | null; performanceMemory: number | null; live: Record<string, number> | null };
+    const measure = async (): Promise<Heap> => {
+      const figures = await chromiumFigures(true, true);
+      return { gc: figures?.heapUsed ?? null, performanceMemory: jsHeap(), live: figures?.live ?? null };
+    };
     let afterOne: Heap | null = null;
     let afterCycle: Heap | null = null;
-    for (let i = 0; i < CHANGES; i++) {
+    let afterAll: Heap | null = null;
+    let afterLong: Heap | null = null;
+    for (let i = 0; i < CHANGES || (afterAll?.gc != null && i < LONG_RUN); i++) {
       const playing = loadedAndPlaying(el);
       el.src = `/test/fixtures/${FIXTURES[i % FIXTURES.length]}/manifest.mpd`;
       await playing;
       if (i === 0) afterOne = await measure();
       if (i === FIXTURES.length - 1) afterCycle = await measure();
+      if (i === CHANGES - 1) afterAll = await measure();
+      if (i === LONG_RUN - 1) afterLong = await measure();
     }
-    const afterAll = await measure();
     el.remove();
+    if (!afterAll) throw new Error('the run ended before its 20th change');
     const kib = (n: number | null): number | null => (n === null ? null : Math.round(n / 1024));
     await report('memory', {
       srcChanges: CHANGES,
@@ -72,11 +102,19 @@ describe('bench: memory', () => {
       heapAfterAllKiB: kib(afterAll.gc),
       growthKiB: afterOne!.gc !== null && afterAll.gc !== null ? kib(afterAll.gc - afterOne!.gc) : null,
       heapAfterCycleKiB: kib(afterCycle!.gc),
+      liveAfterOne: afterOne!.live,
+      liveAfterCycle: afterCycle!.live,
+      liveAfterAll: afterAll.live,
       changesAfterCycle: CHANGES - FIXTURES.length,
       growthPerChangeAfterCycleKiB:
         afterCycle!.gc !== null && afterAll.gc !== null
           ? kib((afterAll.gc - afterCycle!.gc) / (CHANGES - FIXTURES.length))
           : null,
+      heapAfterLongRunKiB: afterLong ? kib(afterLong.gc) : null,
+      longRunChanges: afterLong ? LONG_RUN : null,
+      growthPerChangeLongRunKiB:
+        afterLong?.gc != null && afterAll.gc !== null ? kib((afterLong.gc - afterAll.gc) / (LONG_RUN - CHANGES)) : null,
+      liveAfterLongRun: afterLong?.live ?? null,
       performanceMemoryAfterOneKiB: kib(afterOne!.performanceMemory),
       performanceMemoryAfterAllKiB: kib(afterAll.performanceMemory),
       method:

@@ -152,13 +152,23 @@ table(
 );
 table(
   'Memory: heap after a forced GC, KiB (Chromium only: no heap figure for a page elsewhere)',
-  ['browser', 'after 1 src', 'after 4 (each fixture once)', 'after 20', 'per change after 4'],
+  [
+    'browser',
+    'after 1 src',
+    'after 4 (each fixture once)',
+    'after 20',
+    'per change 4-20',
+    'after 60',
+    'per change 20-60',
+  ],
   Object.entries(memory).map(([b, m]) => [
     b,
     fmt(m.heapAfterOneKiB),
     fmt(m.heapAfterCycleKiB),
     fmt(m.heapAfterAllKiB),
     fmt(m.growthPerChangeAfterCycleKiB),
+    fmt(m.heapAfterLongRunKiB),
+    fmt(m.growthPerChangeLongRunKiB),
   ]),
 );
 const kb = (e) => (e ? `${fmt(e.gzip / 1024, 1)} KiB gzip (${fmt(e.bytes / 1024, 1)} KiB)` : '—');
