@@ -54,11 +54,12 @@ describe('polyfill players, natively: the platform these runs compare with', () 
   it('hls.js: clear-lead plays with native Clear Key given the generateRequest filter of hlsConfig()', async () => {
     const { default: Hls } = await import('hls.js');
     const video = newVideo();
+    let destroy: (() => void) | undefined;
     try {
-      const destroy = await playHlsJs(Hls, clearLead, video);
+      destroy = await playHlsJs(Hls, clearLead, video);
       expect(video.mediaKeys).to.not.equal(null);
-      destroy();
     } finally {
+      destroy?.();
       video.remove();
     }
   });
