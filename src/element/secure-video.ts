@@ -9,6 +9,8 @@ import { DrmError, DrmErrorCode } from '../eme/errors.js';
 import { keyIdsInitData } from '../eme/init-data.js';
 import type { DrmState } from '../eme/key-status.js';
 import type { KeyStatus } from '../eme/key-status.js';
+import { isRestricted } from '../eme/key-status.js';
+import type { KeyStatusesDetail } from '../eme/events.js';
 import type { CdmKind, DrmConfig, Fallback } from '../eme/key-system-config.js';
 import type { DrmEventMap } from '../eme/events.js';
 import { diagnostics } from '../eme/diagnostics.js';
@@ -660,6 +662,15 @@ export class SecureVideo extends LitElement {
       },
       onWaitingForKey: () => {
         if (!signal.aborted) this.dispatchEvent(new Event('waitingforkey'));
+      },
+      // Variant restriction by key status: the streaming layer drops the variants of restricted keys.
+      watchRestrictedKeys: (listener, until) => {
+        const notify = (e: CustomEvent<KeyStatusesDetail>) => listener(e.detail.restricted);
+        this.addEventListener('keystatuseschange', notify, { signal: until });
+        listener([...eme.keyStatuses].filter(([, status]) => isRestricted(status)).map(([kid]) => kid));
+      },
+      onNoPlayableVariant: (restricted) => {
+        if (!signal.aborted) eme.reportNoPlayableVariant(restricted);
       },
     };
   }

@@ -25,6 +25,7 @@ export type DrmErrorCategory = (typeof DrmErrorCategory)[keyof typeof DrmErrorCa
  * | 5011 | SESSION_LOAD_FAILED   | load() of a persistent session failed or found nothing          | `{ sessionId, reason }`                 |
  * | 5012 | SESSION_INTERNAL_ERROR| a session closed with 'internal-error'                          | `{ sessionId }`                         |
  * | 5013 | SESSION_REMOVE_FAILED | remove() of a persistent session failed                         | `{ sessionId, reason }`                 |
+ * | 5014 | NO_PLAYABLE_VARIANT   | restricted keys ('output-restricted', 'internal-error') rule out every variant; cleared when one is usable again | `{ kids }` (the restricted KIDs, hex) |
  * | 5020 | LICENSE_HTTP_ERROR    | the license server answered an HTTP error (after retries)       | `{ url, status, messageType, attempts }` |
  * | 5021 | LICENSE_NETWORK_ERROR | the license request did not reach the server (after retries)    | `{ url, messageType, attempts, reason }` |
  * | 5022 | LICENSE_TIMEOUT       | no answer within `license.timeoutMs` (after retries)            | `{ url, messageType, attempts, timeoutMs }` |
@@ -44,6 +45,7 @@ export const DrmErrorCode = {
   SESSION_LOAD_FAILED: 5011,
   SESSION_INTERNAL_ERROR: 5012,
   SESSION_REMOVE_FAILED: 5013,
+  NO_PLAYABLE_VARIANT: 5014,
   LICENSE_HTTP_ERROR: 5020,
   LICENSE_NETWORK_ERROR: 5021,
   LICENSE_TIMEOUT: 5022,
@@ -63,6 +65,7 @@ const CATEGORY_OF: Record<DrmErrorCode, DrmErrorCategory> = {
   5011: 'session',
   5012: 'session',
   5013: 'session',
+  5014: 'session',
   5020: 'license',
   5021: 'license',
   5022: 'license',

@@ -3,6 +3,7 @@ import type { InitInfo } from '../mp4/init.js';
 import { parseSegment } from '../mp4/segment.js';
 import { rewriteInitToClear } from '../mp4/rewrite.js';
 import { concat } from '../mp4/writer.js';
+import { toHex } from '../mp4/bytes.js';
 import { decryptSegment } from '../crypto/decrypt.js';
 import type { ClearKeyStore } from '../cdm/index.js';
 import { hlsInitSegments, manifestInitData } from './manifest-init-data.js';
@@ -65,6 +66,17 @@ export interface DrmHooks {
   decryption(): Promise<ClearKeyStore | null>;
   /** A segment waits for a key that no session has usable yet (the media element's 'waitingforkey'). */
   onWaitingForKey(kid: Uint8Array): void;
+  /**
+   * Calls `listener` with the KIDs (lowercase hex) whose status rules out the variants needing them
+   * ('output-restricted', 'internal-error'): at once, and after every key status change until `signal` aborts.
+   * The streaming layer drops those variants and restores them when the keys are usable again.
+   */
+  watchRestrictedKeys?(listener: (kids: readonly string[]) => void, signal: AbortSignal): void;
+  /**
+   * No variant is playable with the current key statuses: `restricted` lists the restricted KIDs. Called with null
+   * once a variant is playable again.
+   */
+  onNoPlayableVariant?(restricted: readonly string[] | null): void;
 }
 
 /** shaka.net.NetworkingEngine.RequestType and AdvancedRequestType values used here. */
@@ -92,11 +104,35 @@ export interface SegmentFilterOptions {
   drm?: DrmHooks | undefined;
   /** Put each media segment's init segment in front of it (see platform-quirks.ts). */
   repeatInitSegments?: boolean;
+  /** Told the default KIDs (lowercase hex) of each protected init segment shaka fetched for a stream (by stream id). */
+  onStreamKeyIds?: ((streamId: number, kids: string[]) => void) | undefined;
+  /**
+   * The error a segment is failed with when it waits for a key whose variants were dropped (see abandonKeys): shaka's
+   * OPERATION_ABORTED, which its streaming engine takes as "fetch again, from the stream now selected".
+   */
+  abortError?: (() => Error) | undefined;
+  /** Whether shaka's stream (id) belongs to dropped variants only (see abandonKeys). */
+  isStreamDropped?: ((streamId: number) => boolean) | undefined;
 }
 
 export class SegmentFilter {
   readonly #hooks: DrmHooks | undefined;
   readonly #repeatInit: boolean;
+  readonly #onStreamKeyIds: ((streamId: number, kids: string[]) => void) | undefined;
+  readonly #abortError: () => Error;
+  readonly #isStreamDropped: (streamId: number) => boolean;
+  /** KIDs (hex) whose variants are dropped: a segment needing one fails at once (see abandonKeys). */
+  #abandoned = new Set<string>();
+  /**
+   * The stream each media segment URI was first requested for. shaka may fetch a segment reference it computed before
+   * a variant switch with the new stream as context (its update was under way): the bytes are still the old
+   * stream's, and must be matched with the old stream's init segment (its KID).
+   */
+  readonly #streamOfSegment = new Map<string, number>();
+  /** Streams whose init KIDs onStreamKeyIds was told. */
+  readonly #kidsTold = new Set<number>();
+  /** The key waits in progress, by KID (hex). */
+  readonly #waits = new Map<string, Set<AbortController>>();
   readonly #types: RequestTypes;
   readonly #signal: AbortSignal;
   /**
@@ -115,15 +151,21 @@ export class SegmentFilter {
   constructor(options: SegmentFilterOptions, types: RequestTypes, signal: AbortSignal) {
     this.#hooks = options.drm;
     this.#repeatInit = options.repeatInitSegments ?? false;
+    this.#onStreamKeyIds = options.onStreamKeyIds;
+    this.#abortError = options.abortError ?? (() => new DOMException('The variant was dropped', 'AbortError'));
+    this.#isStreamDropped = options.isStreamDropped ?? (() => false);
     this.#types = types;
     this.#signal = signal;
   }
 
   /** A shaka request filter: registers each init segment before its bytes arrive. */
   readonly requestFilter = (type: number, request: ShakaRequest, context?: ShakaRequestContext): void => {
-    if (type !== this.#types.SEGMENT || context?.type !== this.#types.INIT_SEGMENT) return;
     const uri = request.uris[0];
-    if (!uri) return;
+    if (type !== this.#types.SEGMENT || !uri) return;
+    if (context?.type === this.#types.MEDIA_SEGMENT && context.stream && !this.#streamOfSegment.has(uri)) {
+      this.#streamOfSegment.set(uri, context.stream.id);
+    }
+    if (context?.type !== this.#types.INIT_SEGMENT) return;
     const pending = this.#pendingInit(uri);
     if (context.stream) this.#initByStream.set(context.stream.id, pending);
   };
@@ -149,18 +191,43 @@ export class SegmentFilter {
         pending.settle(null);
         throw e;
       }
+      const kids = (await pending.promise)?.protectedInit?.defaultKids;
+      if (kids?.length && context.stream) {
+        this.#kidsTold.add(context.stream.id);
+        this.#onStreamKeyIds?.(context.stream.id, kids.map(toHex));
+      }
     } else if (context?.type === this.#types.MEDIA_SEGMENT) {
       const initUri = this.#initUriOfSegment.get(uri);
+      const streamId = this.#streamOfSegment.get(uri) ?? context.stream?.id;
       const pending =
-        (context.stream ? this.#initByStream.get(context.stream.id) : undefined) ??
+        (streamId !== undefined ? this.#initByStream.get(streamId) : undefined) ??
         (initUri ? this.#initByUri.get(initUri) : undefined);
       const init = pending ? await abortable(pending.promise, this.#signal) : null;
       if (!init) return;
+      // HLS: shaka fetches an init segment while parsing, with no stream; the stream's first media segment tells
+      // which init (so which KIDs) it has. Only for a segment first requested for this very stream (see above).
+      const kids = init.protectedInit?.defaultKids;
+      if (kids?.length && context.stream && streamId === context.stream.id && !this.#kidsTold.has(streamId)) {
+        this.#kidsTold.add(streamId);
+        this.#onStreamKeyIds?.(streamId, kids.map(toHex));
+      }
       let data = bytesOf(response.data);
-      if (init.protectedInit) data = await this.#onMedia(init.protectedInit, data);
+      if (init.protectedInit) data = await this.#onMedia(init.protectedInit, data, context.stream?.id);
       response.data = this.#repeatInit ? concat(init.appended, data) : data;
     }
   };
+
+  /**
+   * The variants needing these KIDs (hex) were dropped (a restricted key): a segment waiting for one of them would
+   * wait for good, and shaka, whose request for it has completed, would wait with it instead of switching away. The
+   * waits in progress end now with `abortError`, and so do later ones for these KIDs until a call leaves them out;
+   * shaka then fetches from the variant it has switched to. Except while shaka still streams a dropped stream (it
+   * has not switched yet): then a segment waits, as failing it would only make shaka fetch it again, in a loop.
+   */
+  abandonKeys(kids: Iterable<string>): void {
+    this.#abandoned = new Set(kids);
+    for (const kid of this.#abandoned) for (const wait of this.#waits.get(kid) ?? []) wait.abort();
+  }
 
   #pendingInit(uri: string): Pending<InitRecord | null> {
     let pending = this.#initByUri.get(uri);
@@ -201,7 +268,8 @@ export class SegmentFilter {
     return out;
   }
 
-  async #onMedia(init: InitInfo, bytes: Uint8Array): Promise<Uint8Array> {
+  /** `streamId`: the stream shaka fetched the segment for (its current one for that content type). */
+  async #onMedia(init: InitInfo, bytes: Uint8Array, streamId: number | undefined): Promise<Uint8Array> {
     const segment = parseSegment(bytes, init);
     // Key rotation: a pssh in moof announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1).
     if (segment.pssh.length) this.#hooks?.onInitData('cenc', concat(...segment.pssh.map((p) => p.bytes)));
@@ -214,8 +282,26 @@ export class SegmentFilter {
       async (kid) => {
         const key = await store.lookup(kid);
         if (key) return key;
+        const hex = toHex(kid);
+        const stillStreamed = streamId !== undefined && this.#isStreamDropped(streamId);
+        if (this.#abandoned.has(hex) && !stillStreamed) throw this.#abortError();
         this.#hooks?.onWaitingForKey(kid);
-        return store.waitForKey(kid, this.#signal);
+        // Ends when the session is torn down, or when abandonKeys() names this KID.
+        const wait = new AbortController();
+        const onTeardown = () => wait.abort();
+        this.#signal.addEventListener('abort', onTeardown, { once: true });
+        let waits = this.#waits.get(hex);
+        if (!waits) this.#waits.set(hex, (waits = new Set()));
+        waits.add(wait);
+        try {
+          return await store.waitForKey(kid, wait.signal);
+        } catch (e) {
+          if (!this.#signal.aborted && wait.signal.aborted) throw this.#abortError();
+          throw e;
+        } finally {
+          waits.delete(wait);
+          this.#signal.removeEventListener('abort', onTeardown);
+        }
       },
       // In place: the downloaded buffer is ours to change (response.data gets the result), and a failure
       // leaves it untouched.

@@ -2,6 +2,7 @@
  * The slice of shaka-player's API this library uses, typed by hand: the typings shaka ships are generated
  * by clutz and declare `Player` as `any`. Kept minimal on purpose; extend it when a new member is used.
  */
+import type { RestrictableVariant } from './variant-restrictions.js';
 
 /** shaka.util.Error, as thrown by Player#load and dispatched in 'error' events. */
 export interface ShakaError extends Error {
@@ -60,7 +61,9 @@ export interface ShakaPlayer extends EventTarget {
   getConfiguration(): unknown;
   getNetworkingEngine(): ShakaNetworkingEngine | null;
   getMediaElement(): HTMLMediaElement | null;
-  getVariantTracks(): Array<{ id: number; active: boolean; bandwidth: number }>;
+  getVariantTracks(): Array<{ id: number; active: boolean; bandwidth: number; originalVideoId: string | null }>;
+  /** shaka.extern.Manifest once parsed (during load), else null. */
+  getManifest(): { variants: RestrictableVariant[] } | null;
 }
 
 export interface ShakaNamespace {
@@ -76,7 +79,14 @@ export interface ShakaNamespace {
       AdvancedRequestType: Readonly<Record<string, number>>;
     };
   };
-  util: { Error: { Severity: Readonly<Record<string, number>>; Category: Readonly<Record<string, number>> } };
+  util: {
+    Error: {
+      new (severity: number, category: number, code: number, ...data: unknown[]): ShakaError;
+      Severity: Readonly<Record<string, number>>;
+      Category: Readonly<Record<string, number>>;
+      Code: Readonly<Record<string, number>>;
+    };
+  };
 }
 
 export function isShakaError(e: unknown): e is ShakaError {

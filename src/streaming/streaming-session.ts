@@ -4,6 +4,8 @@ import type { ShakaError, ShakaPlayer } from './shaka-types.js';
 import { SegmentFilter } from './segment-filter.js';
 import type { DrmHooks } from './segment-filter.js';
 import { losesInitSegmentOnAbort } from './platform-quirks.js';
+import { VariantRestrictor } from './variant-restrictions.js';
+import type { RestrictionChange, VariantInfo } from './variant-restrictions.js';
 
 export interface StreamingSessionOptions {
   /** The media element shaka attaches its MediaSource to. */
@@ -25,6 +27,13 @@ export interface StreamingSessionOptions {
 export class StreamingSession {
   readonly #player: ShakaPlayer;
   readonly #options: StreamingSessionOptions;
+  /** Default KIDs of the protected init segments seen, by shaka stream id (for streams the manifest gave none). */
+  readonly #initKids = new Map<number, string[]>();
+  readonly #restrictor: VariantRestrictor;
+  /** The segment filter, when there is one (it must stop waiting for the keys of dropped variants). */
+  #filter: SegmentFilter | undefined;
+  /** Whether the owner was last told that no variant is playable. */
+  #unplayable = false;
   #destroyed: Promise<void> | undefined;
   #onShakaError = (event: Event) => {
     const detail = (event as CustomEvent<ShakaError>).detail;
@@ -35,7 +44,42 @@ export class StreamingSession {
   private constructor(player: ShakaPlayer, options: StreamingSessionOptions) {
     this.#player = player;
     this.#options = options;
+    this.#restrictor = new VariantRestrictor(player, this.#initKids);
     player.addEventListener('error', this.#onShakaError);
+    // The player has the manifest from here on: restrictions that came earlier apply before it picks a variant.
+    player.addEventListener('streaming', this.#onStreaming);
+  }
+
+  /**
+   * The manifest's variants: the KIDs each needs (manifest default_KID, else its init segment's tenc) and whether it is
+   * dropped because one of them is restricted ('output-restricted', 'internal-error'). Empty until shaka has the
+   * manifest. `active` is the variant shaka plays.
+   */
+  get variants(): (VariantInfo & { active: boolean })[] {
+    const active = this.#player.getVariantTracks().find((t) => t.active)?.id;
+    return this.#restrictor.variants.map((v) => ({ ...v, active: v.id === active }));
+  }
+
+  readonly #onStreaming = () => {
+    if (!this.#destroyed) this.#report(this.#restrictor.start());
+  };
+
+  /** Drops (or restores) the variants the restricted KIDs rule out; tells the owner when none is left. */
+  #restrict(kids?: readonly string[]): void {
+    if (!this.#destroyed) this.#report(this.#restrictor.apply(kids));
+  }
+
+  /** No segment waits for the keys of dropped variants (see SegmentFilter#abandonKeys). */
+  #abandonDropped(): void {
+    this.#filter?.abandonKeys(this.#restrictor.dropped.length ? this.#restrictor.restricted : []);
+  }
+
+  #report(change: RestrictionChange | null): void {
+    if (!change) return;
+    if (change.dropped.length || change.restored.length) this.#abandonDropped();
+    if (change.playable === !this.#unplayable) return;
+    this.#unplayable = !change.playable;
+    this.#options.drm?.onNoPlayableVariant?.(this.#unplayable ? [...this.#restrictor.restricted] : null);
   }
 
   /** Loads shaka (lazily), attaches it to the media element and loads the manifest. */
@@ -72,7 +116,19 @@ export class StreamingSession {
     if (options.drm || repeatInitSegments) {
       const { RequestType, AdvancedRequestType } = shaka.net.NetworkingEngine;
       const filter = new SegmentFilter(
-        { drm: options.drm, repeatInitSegments },
+        {
+          drm: options.drm,
+          repeatInitSegments,
+          onStreamKeyIds: (streamId, kids) => {
+            session.#initKids.set(streamId, kids);
+            session.#restrict();
+          },
+          isStreamDropped: (streamId) => session.#restrictor.isStreamDropped(streamId),
+          abortError: () => {
+            const E = shaka.util.Error;
+            return new E(E.Severity['CRITICAL']!, E.Category['PLAYER']!, E.Code['OPERATION_ABORTED']!);
+          },
+        },
         {
           MANIFEST: RequestType['MANIFEST']!,
           SEGMENT: RequestType['SEGMENT']!,
@@ -81,10 +137,12 @@ export class StreamingSession {
         },
         signal,
       );
+      session.#filter = filter;
       const net = player.getNetworkingEngine();
       net?.registerRequestFilter(filter.requestFilter);
       net?.registerResponseFilter(filter.filter);
     }
+    options.drm?.watchRestrictedKeys?.((kids) => session.#restrict(kids), signal);
     const onAbort = () => void session.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -92,6 +150,8 @@ export class StreamingSession {
       if (signal.aborted) throw aborted();
       await player.load(options.src);
       if (signal.aborted) throw aborted();
+      // shaka's first variant may be one dropped meanwhile (picked before the restriction could apply): switch now.
+      if (session.#restrictor.enforce()) session.#abandonDropped();
       return session;
     } catch (e) {
       signal.removeEventListener('abort', onAbort);
@@ -104,6 +164,7 @@ export class StreamingSession {
   destroy(): Promise<void> {
     this.#destroyed ??= (async () => {
       this.#player.removeEventListener('error', this.#onShakaError);
+      this.#player.removeEventListener('streaming', this.#onStreaming);
       // Player#destroy detaches from the media element, revokes the MediaSource's object URL and aborts
       // in-flight requests. Its rejection carries nothing a page could act on.
       await this.#player.destroy().catch(() => undefined);

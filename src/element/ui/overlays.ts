@@ -82,6 +82,7 @@ const DRM_ERROR_OVERLAYS: Partial<Record<DrmErrorCode, Overlay | ((error: DrmErr
   [DrmErrorCode.NO_KEY_SYSTEM]: Overlay.UNSUPPORTED,
   // The keys are expired for good: that is what the viewer needs to know, whatever stopped the renewal.
   [DrmErrorCode.RENEWAL_FAILED]: Overlay.EXPIRED,
+  [DrmErrorCode.NO_PLAYABLE_VARIANT]: Overlay.OUTPUT_RESTRICTED,
 };
 
 /** Which overlay a DRM failure shows. */
