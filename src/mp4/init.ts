@@ -1,7 +1,7 @@
 // The init segment as the decrypt path sees it: tracks (ISO/IEC 14496-12 8.3-8.5), their protection
 // (ISO/IEC 23001-7 4, 8.2) and every pssh (ISO/IEC 23001-7 8.1).
 import { childBoxes, findChild, readBoxes, requireChild, type Box } from './box.js';
-import { bytesEqual } from './bytes.js';
+import { toHex } from './bytes.js';
 import { Mp4ErrorCode, Mp4ParseError } from './errors.js';
 import { parseFtyp, type FtypBox } from './boxes/ftyp.js';
 import { parseHdlr } from './boxes/hdlr.js';
@@ -127,8 +127,14 @@ export function parseInit(bytes: Uint8Array): InitInfo {
   }
   const pssh = [...top, ...moovChildren].filter((b) => b.type === 'pssh').map((b) => parsePssh(b));
   const defaultKids: Uint8Array[] = [];
+  // A set, not a scan: an stbl may hold any number of seig entries, and hostile input makes it many.
+  const seen = new Set<string>();
   const addKid = (kid: Uint8Array): void => {
-    if (!defaultKids.some((k) => bytesEqual(k, kid))) defaultKids.push(kid);
+    const hex = toHex(kid);
+    if (!seen.has(hex)) {
+      seen.add(hex);
+      defaultKids.push(kid);
+    }
   };
   for (const t of tracks) {
     for (const e of t.sampleEntries) if (e.sinf?.tenc.isProtected) addKid(e.sinf.tenc.kid);

@@ -1,4 +1,4 @@
-import { fromHex } from '../mp4/bytes.js';
+import { fromHex, toHex } from '../mp4/bytes.js';
 
 /** Init data a manifest announces, before any segment arrives. */
 export interface ManifestInitData {
@@ -30,9 +30,16 @@ function kidFromUuid(uuid: string): Uint8Array | undefined {
   return /^[0-9a-f]{32}$/i.test(hex) ? fromHex(hex.toLowerCase()) : undefined;
 }
 
-function pushUnique(list: Uint8Array[], item: Uint8Array | undefined): void {
+/**
+ * Appends `item` unless an equal one is there already. `seen` holds the hex of every item of `list`: a set, not a
+ * scan, so that a manifest with many key tags or ContentProtection elements stays linear.
+ */
+function pushUnique(list: Uint8Array[], seen: Set<string>, item: Uint8Array | undefined): void {
   if (!item) return;
-  if (!list.some((x) => x.length === item.length && x.every((b, i) => b === item[i]))) list.push(item);
+  const hex = toHex(item);
+  if (seen.has(hex)) return;
+  seen.add(hex);
+  list.push(item);
 }
 
 /** The part of the Trusted Types API (W3C Trusted Types, 3.2 TrustedTypePolicyFactory) used here. */
@@ -71,6 +78,8 @@ function xmlSource(text: string): string {
  */
 export function dashInitData(text: string): ManifestInitData {
   const found: ManifestInitData = { pssh: [], kids: [], scheme: undefined };
+  const seenKids = new Set<string>();
+  const seenPssh = new Set<string>();
   let doc: Document;
   try {
     doc = new DOMParser().parseFromString(xmlSource(text), 'application/xml');
@@ -80,11 +89,11 @@ export function dashInitData(text: string): ManifestInitData {
   if (doc.getElementsByTagName('parsererror').length) return found;
   for (const cp of Array.from(doc.getElementsByTagName('ContentProtection'))) {
     const kid = cp.getAttributeNS(CENC_NS, 'default_KID') ?? cp.getAttribute('cenc:default_KID');
-    if (kid) pushUnique(found.kids, kidFromUuid(kid));
+    if (kid) pushUnique(found.kids, seenKids, kidFromUuid(kid));
     const value = cp.getAttribute('value') ?? '';
     if (cp.getAttribute('schemeIdUri')?.toLowerCase() === MP4_PROTECTION && SCHEMES.has(value)) found.scheme ??= value;
     for (const p of Array.from(cp.getElementsByTagNameNS(CENC_NS, 'pssh'))) {
-      pushUnique(found.pssh, decodeBase64(p.textContent ?? ''));
+      pushUnique(found.pssh, seenPssh, decodeBase64(p.textContent ?? ''));
     }
   }
   return found;
@@ -103,6 +112,8 @@ function hlsAttributes(line: string): Map<string, string> {
  */
 export function hlsInitData(text: string): ManifestInitData {
   const found: ManifestInitData = { pssh: [], kids: [], scheme: undefined };
+  const seenKids = new Set<string>();
+  const seenPssh = new Set<string>();
   for (const line of text.split(/\r?\n/)) {
     if (!line.startsWith('#EXT-X-KEY:') && !line.startsWith('#EXT-X-SESSION-KEY:')) continue;
     const attrs = hlsAttributes(line.slice(line.indexOf(':') + 1));
@@ -110,12 +121,12 @@ export function hlsInitData(text: string): ManifestInitData {
     if (method === 'NONE') continue;
     found.scheme ??= HLS_METHOD_SCHEME[method];
     const keyId = attrs.get('KEYID');
-    if (keyId) pushUnique(found.kids, kidFromUuid(keyId));
+    if (keyId) pushUnique(found.kids, seenKids, kidFromUuid(keyId));
     const uri = attrs.get('URI') ?? '';
     if (attrs.get('KEYFORMAT') === CLEAR_KEY_PSSH_KEYFORMAT && uri.startsWith('data:')) {
       const comma = uri.indexOf(',');
       if (comma > 0 && uri.slice(0, comma).endsWith(';base64'))
-        pushUnique(found.pssh, decodeBase64(uri.slice(comma + 1)));
+        pushUnique(found.pssh, seenPssh, decodeBase64(uri.slice(comma + 1)));
     }
   }
   return found;
