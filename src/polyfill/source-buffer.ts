@@ -32,7 +32,7 @@ import { concat } from '../mp4/writer.js';
 import { encryptedEvent } from './events.js';
 import { elementOf, mediaKeysOf, onMediaKeysChange, storeOf } from './media-element.js';
 import { descriptorOf, patch, patchMethod } from './patches.js';
-import { AT_BOUNDARY, advance, wholeUnitsLength, type BoxPosition } from './whole-boxes.js';
+import { AT_BOUNDARY, advance, holdsWholeMoof, wholeUnitsLength, type BoxPosition } from './whole-boxes.js';
 
 interface Job {
   controller: AbortController;
@@ -349,10 +349,22 @@ function aborted(sb: SourceBuffer): void {
   });
 }
 
-/** A method or setter that MSE forbids while updating: throws during a pending decrypt, else runs natively. */
-function guarded<A extends unknown[], R>(name: string, native: (this: SourceBuffer, ...args: A) => R) {
+/**
+ * A method or setter that MSE forbids while updating: throws during a pending decrypt, else runs natively. With
+ * `midSegment`, also while held bytes hold a whole moof, where the platform would be parsing a media segment
+ * (MSE 3.2 timestampOffset and mode setters: InvalidStateError in PARSING_MEDIA_SEGMENT).
+ */
+function guarded<A extends unknown[], R>(
+  name: string,
+  native: (this: SourceBuffer, ...args: A) => R,
+  midSegment = false,
+) {
   return function (this: SourceBuffer, ...args: A): R {
-    if (states.get(this)?.job) throw invalidState(name);
+    const st = states.get(this);
+    if (st?.job) throw invalidState(name);
+    if (midSegment && st?.held && holdsWholeMoof(st.held)) {
+      throw new DOMException(`${name}: a media segment is being parsed`, 'InvalidStateError');
+    }
     return native.apply(this, args);
   };
 }
@@ -405,7 +417,11 @@ export function installSourceBuffers(): void {
   for (const name of ['timestampOffset', 'appendWindowStart', 'appendWindowEnd', 'mode']) {
     const d = descriptorOf(proto, name);
     if (!d?.get || !d.set) continue;
-    patch(proto, name, { get: d.get, set: guarded(name, d.set as (this: SourceBuffer, v: unknown) => void) });
+    const midSegment = name === 'timestampOffset' || name === 'mode';
+    patch(proto, name, {
+      get: d.get,
+      set: guarded(name, d.set as (this: SourceBuffer, v: unknown) => void, midSegment),
+    });
   }
   installMediaSourceGuards(MediaSource.prototype);
   // ManagedMediaSource (WebKit) inherits addSourceBuffer from MediaSource unless it has its own.

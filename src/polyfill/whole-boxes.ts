@@ -95,3 +95,21 @@ function concatHeader(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.length);
   return out;
 }
+
+/**
+ * Whether held bytes (the start of a segment) hold a whole moof: the platform, given them, would be parsing that
+ * media segment (MSE 3.5.1 append state PARSING_MEDIA_SEGMENT), in which the timestampOffset and mode setters throw
+ * InvalidStateError. Measured natively: Chromium throws from there on, Firefox from the moof's first bytes on,
+ * WebKitGTK never; the polyfill takes Chromium's point, which Firefox agrees with.
+ */
+export function holdsWholeMoof(bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; bytes.length - at >= 8;) {
+    const size = view.getUint32(at);
+    // A largesize or to-the-end box is never a moof here (a moof is small); stop at it.
+    if (size < 8 || size > bytes.length - at) return false;
+    if (String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!) === 'moof') return true;
+    at += size;
+  }
+  return false;
+}

@@ -5,7 +5,7 @@ import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
 import { readBoxes } from '../../src/mp4/box.js';
 import { concat } from '../../src/mp4/writer.js';
-import { AT_BOUNDARY, advance, wholeUnitsLength } from '../../src/polyfill/whole-boxes.js';
+import { AT_BOUNDARY, advance, holdsWholeMoof, wholeUnitsLength } from '../../src/polyfill/whole-boxes.js';
 import { fuzz } from '../helpers/fuzz.js';
 
 async function bytes(path: string): Promise<Uint8Array> {
@@ -61,6 +61,16 @@ describe('polyfill: whole units of an append stream', () => {
     expect(wholeUnitsLength(stream.subarray(0, init.length - 1))).to.equal(0);
     expect(wholeUnitsLength(stream.subarray(0, init.length + 8))).to.equal(init.length);
     expect(wholeUnitsLength(stream)).to.equal(stream.length);
+  });
+
+  it('says a held segment start is being parsed once it holds a whole moof', () => {
+    const segment = segments[0]!;
+    const moof = readBoxes(segment).find((b) => b.type === 'moof')!;
+    const moofEnd = moof.start + moof.size;
+    expect(holdsWholeMoof(segment.subarray(0, moof.start + 8))).to.equal(false);
+    expect(holdsWholeMoof(segment.subarray(0, moofEnd - 1))).to.equal(false);
+    expect(holdsWholeMoof(segment.subarray(0, moofEnd))).to.equal(true);
+    expect(holdsWholeMoof(segment.subarray(0, moofEnd + 4))).to.equal(true);
   });
 
   it('takes a box whose size is below its header as it is, for the parser to reject', () => {
