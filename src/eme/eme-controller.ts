@@ -8,7 +8,7 @@
  * and every await below is followed by a check, so a superseded run never applies a license.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { fromHex, toHex } from '../mp4/bytes.js';
+import { fromHex } from '../mp4/bytes.js';
 import { toBase64url } from './base64url.js';
 import type { BundledCdm } from './bundled-cdm.js';
 import { defaultBundledCdm } from './bundled-cdm.js';
@@ -29,9 +29,12 @@ import { initDataKey, kidsOfInitData } from './init-data.js';
 import { aggregateStatuses, deriveState, DrmState, isRestricted, isUsable } from './key-status.js';
 import type { KeyStatus } from './key-status.js';
 import { candidates, noKeySystemError } from './key-system-config.js';
-import type { CdmKind, ClearKeyOptions, DrmConfig, RequestAccess, Trial } from './key-system-config.js';
+import type { CdmKind, DrmConfig, RequestAccess, Trial } from './key-system-config.js';
 import { fetchLicense } from './license-client.js';
 import { diagnostics } from './diagnostics.js';
+import { MediaKeysChain } from './media-keys-chain.js';
+import { aborted, MAX_TIMER_MS, Run, statusesOf, whenAborted } from './run.js';
+import type { SessionRecord, Setup } from './run.js';
 import type { Diagnostics } from './diagnostics.js';
 
 export interface EmeControllerOptions {
@@ -46,76 +49,6 @@ export interface EmeControllerOptions {
    * platform has no EME, e.g. WebKitGTK).
    */
   requestNativeAccess?: RequestAccess | null;
-}
-
-/** The key system a run got. */
-interface Setup {
-  keySystem: string;
-  cdm: CdmKind;
-  mediaKeys: MediaKeys;
-  options: ClearKeyOptions;
-  sessionType: MediaKeySessionType;
-  /** Parsed inline keys (Clear Key `clearKeys`), null when a server answers. */
-  clearKeys: Map<string, Uint8Array> | null;
-}
-
-interface SessionRecord {
-  session: MediaKeySession;
-  type: MediaKeySessionType;
-  /** What opened it, to recreate it after 'hardware-context-reset'; absent for loaded persistent sessions. */
-  initDataType?: string;
-  initData?: Uint8Array;
-  /** KID hex -> status, from the session's keyStatuses. */
-  statuses: Map<string, KeyStatus>;
-  /** KIDs (base64url) of the last license request, for Clear Key renewals. */
-  kids: string[];
-  /** Expiration the license carried (Clear Key extension), ms since the epoch. */
-  licenseExpiration: number;
-  expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The license expired by its own expiration: every key counts as 'expired' until a renewal lands. */
-  expired: boolean;
-  renewing: boolean;
-  releasing: boolean;
-  closed: boolean;
-  unlisten: () => void;
-}
-
-class Run {
-  readonly abort = new AbortController();
-  readonly sessions = new Set<SessionRecord>();
-  /** Init data already handled (type + bytes), filled synchronously: the same init data twice opens one session. */
-  readonly seen = new Set<string>();
-  /** KIDs (hex) a session of this run was opened for, or that a loaded persistent session holds. */
-  readonly coveredKids = new Set<string>();
-  /** load() calls in flight: init data waits for them, so keys a stored session brings back are not requested. */
-  readonly loads = new Set<Promise<unknown>>();
-  setupPromise: Promise<Setup> | null = null;
-  setup: Setup | null = null;
-  busy = 0;
-  constructor(readonly config: DrmConfig | null) {}
-  get signal(): AbortSignal {
-    return this.abort.signal;
-  }
-}
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function viewOf(source: BufferSource): Uint8Array {
-  return source instanceof ArrayBuffer
-    ? new Uint8Array(source)
-    : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-}
-
-function aborted(signal: AbortSignal): never {
-  throw signal.reason ?? new DOMException('superseded', 'AbortError');
-}
-
-/** Resolves when `signal` aborts (never rejects), to race long waits against teardown. */
-function whenAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
 
 export class EmeController implements ReactiveController {
@@ -136,8 +69,7 @@ export class EmeController implements ReactiveController {
   readonly #live = new Set<MediaKeySession>();
   /** Sessions whose expiry timer is armed. */
   readonly #armed = new Set<SessionRecord>();
-  /** setMediaKeys calls, one after the other (a detach of an old run must not land after the new run's attach). */
-  #mediaKeysChain: Promise<unknown> = Promise.resolve();
+  readonly #mediaKeysChain = new MediaKeysChain();
 
   constructor(host: ReactiveControllerHost, options: EmeControllerOptions = {}) {
     this.#host = host;
@@ -246,7 +178,7 @@ export class EmeController implements ReactiveController {
     const setup = this.#run.setup;
     if (setup?.cdm !== 'native') return;
     // A MediaKeys serves one element at a time (EME 7.2 setMediaKeys: QuotaExceededError otherwise): detach first.
-    if (old) void this.#detachMediaKeys(old, setup.mediaKeys);
+    if (old) void this.#mediaKeysChain.detach(old, setup.mediaKeys);
     const run = this.#run;
     if (media) this.#track(this.#attachMediaKeys(run, setup.mediaKeys).catch((error) => this.#fail(run, error)));
   }
@@ -353,7 +285,7 @@ export class EmeController implements ReactiveController {
     old.sessions.clear();
     const setup = old.setup;
     const media = this.#media;
-    if (setup?.cdm === 'native' && media) closes.push(this.#detachMediaKeys(media, setup.mediaKeys));
+    if (setup?.cdm === 'native' && media) closes.push(this.#mediaKeysChain.detach(media, setup.mediaKeys));
     this.#refresh(this.#run);
     // Tracked, so idle() includes the teardown.
     await this.#track(Promise.allSettled(closes));
@@ -409,7 +341,7 @@ export class EmeController implements ReactiveController {
           if (c.cdm === 'native' && this.#media) {
             // A failure here is one more failed candidate: with fallback 'auto' the bundled CDM comes next.
             step = 'setMediaKeys';
-            await this.#setMediaKeys(this.#media, mediaKeys);
+            await this.#mediaKeysChain.set(this.#media, mediaKeys);
             if (run.signal.aborted) aborted(run.signal);
           }
           run.setup = setup;
@@ -418,7 +350,7 @@ export class EmeController implements ReactiveController {
           // MediaKeys nobody will use: close a bundled one's key store so nothing waits on it, take a native one off
           // the element.
           if (mediaKeys && c.cdm === 'bundled') this.#bundled.keyStoreOf(mediaKeys)?.close();
-          if (mediaKeys && c.cdm === 'native' && this.#media) void this.#detachMediaKeys(this.#media, mediaKeys);
+          if (mediaKeys && c.cdm === 'native' && this.#media) void this.#mediaKeysChain.detach(this.#media, mediaKeys);
           if (isAbort(error, run.signal)) throw error;
           if (error instanceof DrmError) throw error;
           tried.push({ keySystem: c.keySystem, cdm: c.cdm, reason: `${step}: ${describeReason(error)}` });
@@ -441,26 +373,11 @@ export class EmeController implements ReactiveController {
     return response.arrayBuffer();
   }
 
-  #setMediaKeys(media: HTMLMediaElement, mediaKeys: MediaKeys | null): Promise<void> {
-    const next = this.#mediaKeysChain.then(() => media.setMediaKeys(mediaKeys));
-    this.#mediaKeysChain = next.catch(() => {});
-    return next;
-  }
-
-  /** Takes `mediaKeys` off `media` if it is still there when the chain gets to it (never another run's). */
-  #detachMediaKeys(media: HTMLMediaElement, mediaKeys: MediaKeys): Promise<void> {
-    const next = this.#mediaKeysChain.then(() =>
-      media.mediaKeys === mediaKeys ? media.setMediaKeys(null) : undefined,
-    );
-    this.#mediaKeysChain = next.catch(() => {});
-    return next.catch(() => {});
-  }
-
   async #attachMediaKeys(run: Run, mediaKeys: MediaKeys): Promise<void> {
     const media = this.#media;
     if (!media || media.mediaKeys === mediaKeys) return;
     try {
-      await this.#setMediaKeys(media, mediaKeys);
+      await this.#mediaKeysChain.set(media, mediaKeys);
     } catch (error) {
       if (run.signal.aborted) return;
       throw new DrmError(DrmErrorCode.MEDIA_KEYS_FAILED, `setMediaKeys failed: ${describeReason(error)}`, {
@@ -540,10 +457,8 @@ export class EmeController implements ReactiveController {
       // new session.
       // keyStatuses is read here: its 'keystatuseschange' event comes in a later task (EME 7.x Update Key Statuses).
       // Taken now, so `keyStatuses` has the loaded keys when loadSession() resolves.
-      const statuses = new Map<string, KeyStatus>();
-      rec.session.keyStatuses.forEach((status, kid) => statuses.set(toHex(viewOf(kid)), status as KeyStatus));
-      rec.statuses = statuses;
-      const held = [...statuses.keys()];
+      rec.statuses = statusesOf(rec.session);
+      const held = [...rec.statuses.keys()];
       rec.kids = held.map((hex) => toBase64url(fromHex(hex)));
       for (const kid of held) run.coveredKids.add(kid);
       this.#refresh(run);
@@ -676,8 +591,7 @@ export class EmeController implements ReactiveController {
 
   #onKeyStatuses(run: Run, rec: SessionRecord): void {
     if (rec.closed || run.signal.aborted) return;
-    const statuses = new Map<string, KeyStatus>();
-    rec.session.keyStatuses.forEach((status, kid) => statuses.set(toHex(viewOf(kid)), status as KeyStatus));
+    const statuses = statusesOf(rec.session);
     rec.statuses = statuses;
     if ([...statuses.values()].includes('expired')) this.#renew(run, rec);
     this.#refresh(run);
@@ -810,24 +724,6 @@ export class EmeController implements ReactiveController {
 
   // ---- state and events ---------------------------------------------------------------------------------------
 
-  /**
-   * The streaming layer's verdict on this run's key statuses: the restricted KIDs (hex) when they leave no variant
-   * of the content playable, null once a variant is playable again. Meanwhile `error` is NO_PLAYABLE_VARIANT and
-   * `state` is 'output-restricted' even though some keys (e.g. audio's) are usable: nothing can be presented.
-   */
-  reportNoPlayableVariant(restricted: readonly string[] | null): void {
-    const run = this.#run;
-    if (restricted) {
-      // A real failure already recorded stays the one reported.
-      if (this.#error) return;
-      const message = 'Every variant needs a key whose output restrictions cannot be met';
-      this.#fail(run, new DrmError(DrmErrorCode.NO_PLAYABLE_VARIANT, message, { kids: [...restricted] }));
-    } else if (this.#error?.code === DrmErrorCode.NO_PLAYABLE_VARIANT) {
-      this.#error = null;
-      this.#refresh(run);
-    }
-  }
-
   #fail(run: Run, error: unknown): void {
     if (run !== this.#run || run.signal.aborted) return;
     const drmError =
@@ -866,11 +762,7 @@ export class EmeController implements ReactiveController {
       changed = true;
     }
     const waitingSessions = [...run.sessions].filter((r) => r.statuses.size === 0 && !r.releasing).length;
-    // No variant playable with these keys (reportNoPlayableVariant): output-restricted, whatever else is usable.
-    const state =
-      this.#error?.code === DrmErrorCode.NO_PLAYABLE_VARIANT
-        ? DrmState.OUTPUT_RESTRICTED
-        : deriveState({ statuses, failed: this.#error !== null, busy: run.busy > 0, waitingSessions });
+    const state = deriveState({ statuses, failed: this.#error !== null, busy: run.busy > 0, waitingSessions });
     if (state !== this.#state) {
       const previous = this.#state;
       this.#state = state;
