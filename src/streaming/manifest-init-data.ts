@@ -99,10 +99,39 @@ export function dashInitData(text: string): ManifestInitData {
   return found;
 }
 
-function hlsAttributes(line: string): Map<string, string> {
+/**
+ * An HLS attribute list (RFC 8216bis 4.2: `NAME=value` pairs separated by commas, quoted-string values may hold
+ * commas). One pass with indexOf: a regular expression with a repeated name group before '=' backtracks on a long
+ * line without '=' (quadratic: a 200 kB line took a minute).
+ */
+function hlsAttributes(list: string): Map<string, string> {
   const attrs = new Map<string, string>();
-  const re = /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) attrs.set(m[1]!, m[2]!.replace(/^"|"$/g, ''));
+  let at = 0;
+  let eq = -1;
+  while (at < list.length) {
+    // Every indexOf starts past the previous one's result, so the whole list is scanned a bounded number of times.
+    if (eq < at) eq = list.indexOf('=', at);
+    if (eq < 0) break;
+    const comma = list.indexOf(',', at);
+    if (comma >= 0 && comma < eq) {
+      at = comma + 1; // an item without '=' (junk): skip it
+      continue;
+    }
+    const name = list.slice(at, eq).trim();
+    let value: string;
+    let end: number;
+    if (list[eq + 1] === '"') {
+      const close = list.indexOf('"', eq + 2);
+      value = list.slice(eq + 2, close < 0 ? list.length : close);
+      end = close < 0 ? -1 : list.indexOf(',', close);
+    } else {
+      end = list.indexOf(',', eq + 1);
+      value = list.slice(eq + 1, end < 0 ? list.length : end);
+    }
+    if (/^[A-Z0-9-]+$/.test(name)) attrs.set(name, value);
+    if (end < 0) break;
+    at = end + 1;
+  }
   return attrs;
 }
 

@@ -161,6 +161,19 @@ describe('manifest init data under generated and mutated manifests (fast-check)'
     );
   });
 
+  it('long hostile lines parse in one pass: a 300000-character key tag and EXT-X-MAP', () => {
+    // A regular expression used to backtrack on these (quadratic: about a minute). Finishing within mocha's timeout
+    // is the property; what the lines still hold must come out.
+    const junk = 'A'.repeat(300_000);
+    const key = `#EXT-X-KEY:${junk},METHOD=SAMPLE-AES-CTR,KEYID=0xa0a1a2a3a4a5a6a7a8a9aaabacadaeaf,${junk}`;
+    const found = manifestInitData(`#EXTM3U\n${key}\n#EXT-X-SESSION-KEY:${junk}`);
+    expect(found.scheme).to.equal('cenc');
+    expect(found.kids.length).to.equal(1);
+    const playlist = `${location.origin}/p.m3u8`;
+    const map = hlsInitSegments(`#EXTM3U\n#EXT-X-MAP:${junk},URI="init.mp4"\nseg.m4s\n`, playlist);
+    expect([...map]).to.deep.equal([[`${location.origin}/seg.m4s`, `${location.origin}/init.mp4`]]);
+  });
+
   it('hlsInitSegments on damaged playlists: every entry comes from a line of the playlist', async function () {
     const input = fc.oneof(
       fc.tuple(fc.nat(), edits).map(([which, e]) => {
