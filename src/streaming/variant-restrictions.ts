@@ -100,8 +100,18 @@ export class VariantRestrictor {
   readonly #initKids: ReadonlyMap<number, readonly string[]>;
   readonly #dropped = new Set<RestrictableVariant>();
   #restricted = new Set<string>();
-  /** Set by start(): the same object for the whole load (and getManifest() logs a warning per call). */
+  /** Whether the player has the manifest (start() ran). */
+  #started = false;
+  /**
+   * Asked for only once a key is restricted (or `variants` is read): shaka's getManifest() logs a console warning,
+   * which content that never restricts a key should not cause. The same object for the whole load.
+   */
   #manifest: { variants: RestrictableVariant[] } | null = null;
+
+  #manifestNow(): { variants: RestrictableVariant[] } | null {
+    if (this.#started) this.#manifest ??= this.#player.getManifest();
+    return this.#manifest;
+  }
 
   constructor(player: RestrictablePlayer, initKids: ReadonlyMap<number, readonly string[]>) {
     this.#player = player;
@@ -120,13 +130,14 @@ export class VariantRestrictor {
 
   /** Whether every variant with this stream (a shaka stream id) is dropped: shaka should not be streaming it. */
   isStreamDropped(streamId: number): boolean {
+    if (!this.#dropped.size) return false;
     const withIt = (this.#manifest?.variants ?? []).filter((v) => v.video?.id === streamId || v.audio?.id === streamId);
     return withIt.length > 0 && withIt.every((v) => this.#dropped.has(v));
   }
 
   /** Every variant of the manifest with the KIDs it needs and whether it is dropped; empty before start(). */
   get variants(): VariantInfo[] {
-    return (this.#manifest?.variants ?? []).map((v) => ({
+    return (this.#manifestNow()?.variants ?? []).map((v) => ({
       id: v.id,
       bandwidth: v.bandwidth,
       keyIds: [...variantKeyIds(v, this.#initKids)].sort(),
@@ -139,7 +150,7 @@ export class VariantRestrictor {
    * step may have picked one already): variants can be restricted from now on.
    */
   start(): RestrictionChange | null {
-    this.#manifest ??= this.#player.getManifest();
+    this.#started = true;
     return this.apply();
   }
 
@@ -159,7 +170,10 @@ export class VariantRestrictor {
    */
   apply(restricted?: Iterable<string>): RestrictionChange | null {
     if (restricted) this.#restricted = new Set([...restricted].map((k) => k.toLowerCase()));
-    const manifest = this.#manifest;
+    if (!this.#started) return null;
+    // Nothing restricted and nothing to restore: shaka's variants need no look.
+    if (!this.#restricted.size && !this.#dropped.size) return { dropped: [], restored: [], playable: true };
+    const manifest = this.#manifestNow();
     if (!manifest) return null;
     const { blocked, playableLeft } = restrictedVariants(manifest.variants, this.#restricted, this.#initKids);
     const target = playableLeft ? blocked : new Set<RestrictableVariant>();
