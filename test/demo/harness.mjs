@@ -138,10 +138,9 @@ async function openFirefox(executablePath) {
 }
 
 /**
- * WebKitGTK: one MiniBrowser (with its own WebKitWebDriver and Xvfb) per test. A page that played media leaves
- * GStreamer pipelines to tear down in the same web process as the next page, and once (in CI) a web process stopped
- * answering mid-playback, taking every later test of the run down with it; a fresh browser per test keeps each test
- * on its own.
+ * WebKitGTK: one MiniBrowser (with its own WebKitWebDriver and Xvfb) per test, so that each test is a first visit and
+ * a web process that stops answering (as one did in CI: a GStreamer deadlock, see webkit-driver.mjs) fails one test,
+ * not every later one.
  */
 async function openWebKit(executablePath) {
   let current = await startWebKitSession(executablePath);

@@ -76,7 +76,12 @@ export async function startWebKitDriver() {
   const port = await freePort();
   const driver = spawn(binary, [`--port=${port}`, '--host=127.0.0.1'], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DISPLAY: display, WEBKIT_DISABLE_COMPOSITING_MODE: '1' },
+    // Accelerated compositing stays on (Mesa's software GL under Xvfb). With WEBKIT_DISABLE_COMPOSITING_MODE=1 the
+    // GStreamer video sink hands each frame to the web process's main thread and waits for it to be painted; when
+    // the main thread is itself waiting on a pipeline state change, both wait forever (gdb on a hung WebKitWebProcess
+    // here: main thread in gst_element_change_state, the vqueue:src thread parked in the sink's repaint). That
+    // froze about one page in twenty under load, CI's first failure among them.
+    env: { ...process.env, DISPLAY: display },
   });
   const stop = async () => {
     await stopChild(driver);
