@@ -1,7 +1,8 @@
 /**
  * Stored persistent-license sessions (EME 7.1.2 "persistent-license", 10.x storage): one IndexedDB database per
- * origin, one record per session ID. A record holds the session's keys until remove(), then the record of license
- * destruction (the released key IDs) until update() gets the release acknowledgement and deletes the record.
+ * origin, one record per session ID. A record holds the session's keys, with their output requirements, until
+ * remove(), then the record of license destruction (the released key IDs) until update() gets the release
+ * acknowledgement and deletes the record.
  *
  * Clear Key keys are not secret from the page that received them (EME 9.1), so they are stored as received; IndexedDB
  * is per origin, as EME requires ("such that only the origin of this object's Document can access it").
@@ -14,7 +15,14 @@ import { MAX_KEY_ID_BYTES } from './init-data.js';
 export const SESSION_DB_NAME = 'secure-video-clearkey';
 export const SESSION_STORE_NAME = 'sessions';
 const DB_VERSION = 1;
-const RECORD_FORMAT = 1;
+/**
+ * Record formats. 1: keys as `{kid, k}`. 2: a key may also carry `minHdcpVersion`, its output requirement
+ * (src/cdm/license.ts). A record is written as format 1 when no key has a requirement, so earlier versions of this
+ * library still load it; one with a requirement is format 2, which earlier versions refuse as corrupt instead of
+ * restoring the restricted key as usable (they do not know the member). Both formats load here.
+ */
+const FORMAT_KEYS_ONLY = 1;
+const FORMAT_OUTPUT_REQUIREMENTS = 2;
 
 /** A persistent-license session as stored. */
 export interface StoredSession {
@@ -27,10 +35,11 @@ export interface StoredSession {
 
 /** The record as it sits in IndexedDB (base64url strings keep it readable in devtools and structured-clone safe). */
 interface StoredRecord {
-  format: typeof RECORD_FORMAT;
+  format: typeof FORMAT_KEYS_ONLY | typeof FORMAT_OUTPUT_REQUIREMENTS;
   sessionId: string;
   sessionType: 'persistent-license';
-  keys: { kid: string; k: string }[];
+  /** `minHdcpVersion` only in format 2, and only on keys whose license set it. */
+  keys: { kid: string; k: string; minHdcpVersion?: string }[];
   released: string[] | null;
 }
 
@@ -127,11 +136,16 @@ export async function hasSession(sessionId: string): Promise<boolean> {
 }
 
 export async function writeSession(session: StoredSession): Promise<void> {
+  const restricted = session.keys.some((k) => k.minHdcpVersion !== undefined);
   const record: StoredRecord = {
-    format: RECORD_FORMAT,
+    format: restricted ? FORMAT_OUTPUT_REQUIREMENTS : FORMAT_KEYS_ONLY,
     sessionId: session.sessionId,
     sessionType: 'persistent-license',
-    keys: session.keys.map(({ kid, key }) => ({ kid: toBase64Url(kid), k: toBase64Url(key) })),
+    keys: session.keys.map(({ kid, key, minHdcpVersion }) => ({
+      kid: toBase64Url(kid),
+      k: toBase64Url(key),
+      ...(minHdcpVersion === undefined ? {} : { minHdcpVersion }),
+    })),
     released: session.released ? session.released.map(toBase64Url) : null,
   };
   await run('readwrite', 'write', (s) => s.put(record));
@@ -149,7 +163,8 @@ function decodeRecord(sessionId: string, raw: unknown): StoredSession {
     });
   if (typeof raw !== 'object' || raw === null) throw corrupt('not an object');
   const r = raw as Partial<Record<keyof StoredRecord, unknown>>;
-  if (r.format !== RECORD_FORMAT) throw corrupt('unknown format');
+  if (r.format !== FORMAT_KEYS_ONLY && r.format !== FORMAT_OUTPUT_REQUIREMENTS) throw corrupt('unknown format');
+  const requirements = r.format === FORMAT_OUTPUT_REQUIREMENTS;
   if (r.sessionId !== sessionId) throw corrupt('session ID mismatch');
   if (r.sessionType !== 'persistent-license') throw corrupt('not a persistent-license session');
   if (!Array.isArray(r.keys)) throw corrupt('no key list');
@@ -159,7 +174,13 @@ function decodeRecord(sessionId: string, raw: unknown): StoredSession {
     const key = typeof e['k'] === 'string' ? fromBase64Url(e['k']) : undefined;
     if (!kid || kid.length === 0 || kid.length > MAX_KEY_ID_BYTES) throw corrupt('bad key ID');
     if (!key || key.length !== KEY_BYTES) throw corrupt('bad key');
-    return { kid, key };
+    const minHdcpVersion = e['minHdcpVersion'];
+    if (minHdcpVersion === undefined) return { kid, key };
+    // A requirement that cannot be read must not load as none: the key would decrypt where its license forbade it.
+    if (!requirements || typeof minHdcpVersion !== 'string' || minHdcpVersion === '') {
+      throw corrupt('bad output requirement');
+    }
+    return { kid, key, minHdcpVersion };
   });
   let released: Uint8Array[] | null = null;
   if (r.released !== null) {

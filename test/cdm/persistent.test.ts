@@ -6,6 +6,7 @@ import { expect } from '@open-wc/testing';
 import type * as cdmModule from '../../src/cdm/index.js';
 import { CdmError, CdmErrorCode, keyStoreOf, requestClearKeyAccess } from '../../src/cdm/index.js';
 import { SESSION_DB_NAME, SESSION_STORE_NAME, deleteSession, readSession } from '../../src/cdm/session-store.js';
+import { licenseUrl, postLicense, uniqueId } from '../helpers/license-server.js';
 import {
   BASIC_CONFIG,
   KEY_SYSTEM,
@@ -35,14 +36,18 @@ async function freshMediaKeys(): Promise<MediaKeys> {
   return (await requestClearKeyAccess(KEY_SYSTEM, [PERSISTENT_CONFIG])).createMediaKeys();
 }
 
-/** Writes a raw record into the CDM's database, as a damaged or foreign record would sit there. */
-async function putRawRecord(record: unknown): Promise<void> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+function openRawDb(): Promise<IDBDatabase> {
+  return new Promise<IDBDatabase>((resolve, reject) => {
     const req = indexedDB.open(SESSION_DB_NAME);
     req.onupgradeneeded = () => req.result.createObjectStore(SESSION_STORE_NAME, { keyPath: 'sessionId' });
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
+}
+
+/** Writes a raw record into the CDM's database, as a damaged, foreign or older record would sit there. */
+async function putRawRecord(record: unknown): Promise<void> {
+  const db = await openRawDb();
   await new Promise<void>((resolve, reject) => {
     const tx = db.transaction(SESSION_STORE_NAME, 'readwrite');
     tx.objectStore(SESSION_STORE_NAME).put(record);
@@ -50,6 +55,18 @@ async function putRawRecord(record: unknown): Promise<void> {
     tx.onerror = () => reject(tx.error);
   });
   db.close();
+}
+
+/** The raw record of a session as it sits in the CDM's database. */
+async function getRawRecord(sessionId: string): Promise<Record<string, unknown> | undefined> {
+  const db = await openRawDb();
+  const record = await new Promise<unknown>((resolve, reject) => {
+    const req = db.transaction(SESSION_STORE_NAME, 'readonly').objectStore(SESSION_STORE_NAME).get(sessionId);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  db.close();
+  return record as Record<string, unknown> | undefined;
 }
 
 describe('cdm (bundled): persistent-license sessions', () => {
@@ -96,6 +113,72 @@ describe('cdm (bundled): persistent-license sessions', () => {
     // load() step 8.9: the promise resolves in the task that queues 'keystatuseschange'.
     expect(rec.log).to.deep.equal(['load:resolved', 'keystatuseschange:2']);
     expect(session.sessionId).to.equal(id);
+    expect(statuses(session.keyStatuses)).to.deep.equal([`${VIDEO}=usable`, `${AUDIO}=usable`]);
+    expect(await keyStoreOf(mediaKeys)!.lookup(hex(VIDEO))).to.deep.equal(hex(keys.keys[VIDEO]!));
+    await session.close();
+  });
+
+  it("keeps a key's output requirement through store and load: a restricted key comes back output-restricted", async () => {
+    const mediaKeys = await freshMediaKeys();
+    const session = mediaKeys.createSession('persistent-license');
+    const message = next<MediaKeyMessageEvent>(session, 'message');
+    await session.generateRequest('keyids', keyIdsInitData(VIDEO, AUDIO));
+    created.push(session.sessionId);
+    // The real license server's restrict:KID switch gives that key a minHdcpVersion (src/cdm/license.ts).
+    const response = await postLicense(
+      licenseUrl(uniqueId('persist-restrict'), `restrict:${VIDEO}`),
+      new TextDecoder().decode((await message).message),
+    );
+    expect(response.status).to.equal(200);
+    const change = next(session, 'keystatuseschange');
+    await session.update(await response.arrayBuffer());
+    await change;
+    expect(statuses(session.keyStatuses)).to.deep.equal([`${VIDEO}=output-restricted`, `${AUDIO}=usable`]);
+    await session.close();
+    // Format 2: a version of this library that knows no output requirements refuses the record instead of
+    // restoring the key as usable.
+    expect((await getRawRecord(session.sessionId))?.['format']).to.equal(2);
+
+    const reloaded = await freshMediaKeys();
+    const loaded = reloaded.createSession('persistent-license');
+    const loadedChange = next(loaded, 'keystatuseschange');
+    expect(await loaded.load(session.sessionId)).to.equal(true);
+    await loadedChange;
+    expect(statuses(loaded.keyStatuses)).to.deep.equal([`${VIDEO}=output-restricted`, `${AUDIO}=usable`]);
+    const store = keyStoreOf(reloaded)!;
+    expect(store.lookup(hex(VIDEO))).to.equal(undefined);
+    expect(await store.lookup(hex(AUDIO))).to.deep.equal(hex(keys.keys[AUDIO]!));
+    await loaded.close();
+  });
+
+  it('writes a session without output requirements in format 1, and loads a format 1 record with its keys usable', async () => {
+    const id = await storedSession([VIDEO]);
+    // Format 1 is what earlier versions of this library wrote and read: they still load this record.
+    expect(await getRawRecord(id)).to.deep.equal({
+      format: 1,
+      sessionId: id,
+      sessionType: 'persistent-license',
+      keys: [{ kid: b64url(VIDEO), k: b64url(keys.keys[VIDEO]!) }],
+      released: null,
+    });
+    // A record as the previous format wrote it, put there by hand.
+    const old = '95';
+    created.push(old);
+    await putRawRecord({
+      format: 1,
+      sessionId: old,
+      sessionType: 'persistent-license',
+      keys: [
+        { kid: b64url(VIDEO), k: b64url(keys.keys[VIDEO]!) },
+        { kid: b64url(AUDIO), k: b64url(keys.keys[AUDIO]!) },
+      ],
+      released: null,
+    });
+    const mediaKeys = await freshMediaKeys();
+    const session = mediaKeys.createSession('persistent-license');
+    const change = next(session, 'keystatuseschange');
+    expect(await session.load(old)).to.equal(true);
+    await change;
     expect(statuses(session.keyStatuses)).to.deep.equal([`${VIDEO}=usable`, `${AUDIO}=usable`]);
     expect(await keyStoreOf(mediaKeys)!.lookup(hex(VIDEO))).to.deep.equal(hex(keys.keys[VIDEO]!));
     await session.close();
@@ -251,6 +334,21 @@ describe('cdm (bundled): persistent-license sessions', () => {
       { sessionId: '92', format: 7, sessionType: 'persistent-license', keys: [], released: null },
       { sessionId: '93', format: 1, sessionType: 'persistent-license', keys: 'nope', released: null },
       { sessionId: '94' },
+      // An output requirement that cannot be read, or in a format that has none, must not load as no requirement.
+      {
+        sessionId: '96',
+        format: 2,
+        sessionType: 'persistent-license',
+        keys: [{ kid: b64url(VIDEO), k: b64url(keys.keys[VIDEO]!), minHdcpVersion: 2.2 }],
+        released: null,
+      },
+      {
+        sessionId: '97',
+        format: 1,
+        sessionType: 'persistent-license',
+        keys: [{ kid: b64url(VIDEO), k: b64url(keys.keys[VIDEO]!), minHdcpVersion: '2.2' }],
+        released: null,
+      },
     ];
     for (const record of damaged) {
       const id = (record as { sessionId: string }).sessionId;
