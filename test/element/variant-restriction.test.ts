@@ -12,7 +12,6 @@ import { KID, licenseStats, licenseUrl, uniqueId } from '../helpers/license-serv
  * the bundled CDM makes it 'output-restricted'; a browser's own Clear Key ignores the member.
  */
 const MPD = '/test/fixtures/multi-variant/manifest.mpd';
-const VIDEO_2 = 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff';
 const hasNativeEme = typeof navigator.requestMediaKeySystemAccess === 'function';
 
 /** Media segments of the multi-variant fixture fetched since the last clearResourceTimings(), by representation. */
@@ -45,18 +44,18 @@ describe('<secure-video> drops the variants of restricted keys', () => {
     await el.play();
     await playedPast(el, 1.5);
     expect(segmentsFetched()['2'], 'representation 2 segments').to.have.length.greaterThan(0);
-    expect(el.keyStatuses.get(VIDEO_2)).to.equal('usable');
+    expect(el.keyStatuses.get(KID.video2)).to.equal('usable');
   });
 
   it('bundled CDM: the variant needing an output-restricted key is dropped and playback goes on with the other', async () => {
-    const el = await element('always', licenseUrl(uniqueId('mv'), `restrict:${VIDEO_2}`));
+    const el = await element('always', licenseUrl(uniqueId('mv'), `restrict:${KID.video2}`));
     await settled(el);
     expect(el.error, String(el.error?.message)).to.equal(null);
     await el.play();
     // Past the last segment boundary: everything presented after the restriction came from representation 0 (the
     // restricted key decrypts nothing in the bundled CDM, so representation 2 could not have played).
     await playedPast(el, 3.2);
-    expect(el.keyStatuses.get(VIDEO_2)).to.equal('output-restricted');
+    expect(el.keyStatuses.get(KID.video2)).to.equal('output-restricted');
     expect(el.keyStatuses.get(KID.video)).to.equal('usable');
     expect(el.keyStatuses.get(KID.audio)).to.equal('usable');
     expect(el.drmState).to.equal('usable');
@@ -66,7 +65,7 @@ describe('<secure-video> drops the variants of restricted keys', () => {
   });
 
   it('bundled CDM: when every video variant is restricted, drmState is output-restricted with NO_PLAYABLE_VARIANT', async () => {
-    const el = await element('always', licenseUrl(uniqueId('mv'), `restrict:${VIDEO_2}`, `restrict:${KID.video}`));
+    const el = await element('always', licenseUrl(uniqueId('mv'), `restrict:${KID.video2}`, `restrict:${KID.video}`));
     const unplayable = () => el.drmError?.code === DrmErrorCode.NO_PLAYABLE_VARIANT;
     if (!unplayable()) await until(el, 'drmerror', unplayable);
     if (!el.keyStatuses.has(KID.audio)) await until(el, 'keystatuseschange', () => el.keyStatuses.has(KID.audio));
@@ -74,7 +73,7 @@ describe('<secure-video> drops the variants of restricted keys', () => {
     // The audio key stays usable, yet nothing can be presented: the state says so, not 'usable'.
     expect(el.keyStatuses.get(KID.audio)).to.equal('usable');
     expect(el.drmError?.code).to.equal(DrmErrorCode.NO_PLAYABLE_VARIANT);
-    expect(el.drmError?.data['kids']).to.have.members([VIDEO_2, KID.video]);
+    expect(el.drmError?.data['kids']).to.have.members([KID.video2, KID.video]);
     expect(el.getAttribute('drm-state')).to.equal('output-restricted');
     await el.updateComplete;
     expect(el.overlay).to.equal('output-restricted');
@@ -86,24 +85,24 @@ describe('<secure-video> drops the variants of restricted keys', () => {
   if (hasNativeEme) {
     it('native Clear Key ignores the output requirement: the same license keeps every variant playable', async () => {
       const id = uniqueId('mv');
-      const el = await element('auto', licenseUrl(id, `restrict:${VIDEO_2}`));
+      const el = await element('auto', licenseUrl(id, `restrict:${KID.video2}`));
       await settled(el);
       await el.play();
       await playedPast(el, 1.5);
       expect(el.cdm).to.equal('native');
-      expect(el.keyStatuses.get(VIDEO_2)).to.equal('usable');
+      expect(el.keyStatuses.get(KID.video2)).to.equal('usable');
       expect(el.drmState).to.equal('usable');
       expect(segmentsFetched()['2'], 'representation 2 segments').to.have.length.greaterThan(0);
       expect((await licenseStats(id)).licenses).to.be.greaterThan(0);
     });
   } else {
     it('WebKit has no EME of its own: the same license restricts the key in the bundled CDM (fallback=auto)', async () => {
-      const el = await element('auto', licenseUrl(uniqueId('mv'), `restrict:${VIDEO_2}`));
+      const el = await element('auto', licenseUrl(uniqueId('mv'), `restrict:${KID.video2}`));
       await settled(el);
       await el.play();
       await playedPast(el, 1.5);
       expect(el.cdm).to.equal('bundled');
-      expect(el.keyStatuses.get(VIDEO_2)).to.equal('output-restricted');
+      expect(el.keyStatuses.get(KID.video2)).to.equal('output-restricted');
       expect(el.drmState).to.equal('usable');
     });
   }

@@ -10,6 +10,8 @@ export const KID = {
   audio: 'b0b1b2b3b4b5b6b7b8b9babbbcbdbebf',
   rotation1: 'c0c1c2c3c4c5c6c7c8c9cacbcccdcecf',
   rotation2: 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf',
+  /** The second video variant of test/fixtures/multi-variant. */
+  video2: 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff',
   /** A KID the server has no key for. */
   unknown: 'e0e1e2e3e4e5e6e7e8e9eaebecedeeef',
 } as const;

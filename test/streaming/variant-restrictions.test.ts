@@ -10,9 +10,8 @@ import { KID, licenseUrl, uniqueId } from '../helpers/license-server.js';
 
 /** test/fixtures/multi-variant: video under KID video (representation 0) and KID video-2 (representation 2), audio. */
 const DIR = '/test/fixtures/multi-variant/';
-const VIDEO_2 = 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff';
 const LOW = [KID.video, KID.audio].sort();
-const HIGH = [VIDEO_2, KID.audio].sort();
+const HIGH = [KID.video2, KID.audio].sort();
 
 interface Harness {
   session: StreamingSession;
@@ -90,7 +89,7 @@ describe('streaming: variants and the KIDs they need', () => {
   it('DASH: each variant maps to its Representation cenc:default_KID and the audio KID', async () => {
     const { session } = await start('manifest.mpd');
     expect(keyIdsOf(session)).to.deep.equal([HIGH.join(','), LOW.join(',')].sort());
-    const high = session.variants.find((v) => v.keyIds.includes(VIDEO_2))!;
+    const high = session.variants.find((v) => v.keyIds.includes(KID.video2))!;
     const low = session.variants.find((v) => v.keyIds.includes(KID.video))!;
     expect(high.bandwidth).to.be.greaterThan(low.bandwidth);
   });
@@ -107,8 +106,12 @@ describe('streaming: variants and the KIDs they need', () => {
       allowedByKeySystem: true,
     };
     expect([...variantKeyIds(variant)]).to.deep.equal([KID.audio]);
-    expect([...variantKeyIds(variant, new Map([[1, [VIDEO_2]]]))].sort()).to.deep.equal(HIGH);
-    const { blocked, playableLeft } = restrictedVariants([variant], new Set([VIDEO_2]), new Map([[1, [VIDEO_2]]]));
+    expect([...variantKeyIds(variant, new Map([[1, [KID.video2]]]))].sort()).to.deep.equal(HIGH);
+    const { blocked, playableLeft } = restrictedVariants(
+      [variant],
+      new Set([KID.video2]),
+      new Map([[1, [KID.video2]]]),
+    );
     expect([...blocked]).to.deep.equal([variant]);
     expect(playableLeft).to.equal(false);
   });
@@ -117,7 +120,7 @@ describe('streaming: variants and the KIDs they need', () => {
 describe('streaming: restricting and restoring variants by key status', () => {
   it('a restricted KID drops its variant, playback goes on with the other, and a usable status restores it', async () => {
     const h = await start('manifest.mpd');
-    h.restrict([VIDEO_2]);
+    h.restrict([KID.video2]);
     const dropped = h.session.variants.filter((v) => v.dropped).map((v) => v.keyIds.join(','));
     expect(dropped).to.deep.equal([HIGH.join(',')]);
     await h.media.play();
@@ -135,12 +138,12 @@ describe('streaming: restricting and restoring variants by key status', () => {
 
   it('when every variant is restricted nothing is dropped and the owner is told, then told again when one is usable', async () => {
     const h = await start('manifest.mpd');
-    h.restrict([KID.video, VIDEO_2]);
+    h.restrict([KID.video, KID.video2]);
     expect(h.session.variants.filter((v) => v.dropped)).to.deep.equal([]);
     expect(h.reports).to.have.length(1);
-    expect([...h.reports[0]!].sort()).to.deep.equal([KID.video, VIDEO_2].sort());
+    expect([...h.reports[0]!].sort()).to.deep.equal([KID.video, KID.video2].sort());
 
-    h.restrict([VIDEO_2]);
+    h.restrict([KID.video2]);
     expect(h.reports).to.have.length(2);
     expect(h.reports[1]).to.equal(null);
     expect(h.session.variants.filter((v) => v.dropped).map((v) => v.keyIds)).to.deep.equal([HIGH]);
