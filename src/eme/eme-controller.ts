@@ -724,6 +724,24 @@ export class EmeController implements ReactiveController {
 
   // ---- state and events ---------------------------------------------------------------------------------------
 
+  /**
+   * The streaming layer's verdict on this run's key statuses: the restricted KIDs (hex) when they leave no variant
+   * of the content playable, null once a variant is playable again. Meanwhile `error` is NO_PLAYABLE_VARIANT and
+   * `state` is 'output-restricted' even though some keys (e.g. audio's) are usable: nothing can be presented.
+   */
+  reportNoPlayableVariant(restricted: readonly string[] | null): void {
+    const run = this.#run;
+    if (restricted) {
+      // A real failure already recorded stays the one reported.
+      if (this.#error) return;
+      const message = 'Every variant needs a key whose output restrictions cannot be met';
+      this.#fail(run, new DrmError(DrmErrorCode.NO_PLAYABLE_VARIANT, message, { kids: [...restricted] }));
+    } else if (this.#error?.code === DrmErrorCode.NO_PLAYABLE_VARIANT) {
+      this.#error = null;
+      this.#refresh(run);
+    }
+  }
+
   #fail(run: Run, error: unknown): void {
     if (run !== this.#run || run.signal.aborted) return;
     const drmError =
@@ -762,7 +780,11 @@ export class EmeController implements ReactiveController {
       changed = true;
     }
     const waitingSessions = [...run.sessions].filter((r) => r.statuses.size === 0 && !r.releasing).length;
-    const state = deriveState({ statuses, failed: this.#error !== null, busy: run.busy > 0, waitingSessions });
+    // No variant playable with these keys (reportNoPlayableVariant): output-restricted, whatever else is usable.
+    const state =
+      this.#error?.code === DrmErrorCode.NO_PLAYABLE_VARIANT
+        ? DrmState.OUTPUT_RESTRICTED
+        : deriveState({ statuses, failed: this.#error !== null, busy: run.busy > 0, waitingSessions });
     if (state !== this.#state) {
       const previous = this.#state;
       this.#state = state;
