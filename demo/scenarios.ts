@@ -44,6 +44,10 @@ export const KID_NAMES: ReadonlyMap<string, string> = new Map(
   Object.entries(keyFile.names).map(([name, kid]) => [kid, name]),
 );
 
+/** The multi-variant fixture's video keys (test/fixtures/keys.json names video and video-2). */
+const KID_VIDEO = keyFile.names.video;
+const VIDEO_2 = keyFile.names['video-2'];
+
 /** A token the `auth:` fault switch asks for; a real server would check a session instead. */
 export const DEMO_TOKEN = 'demo-token';
 
@@ -150,6 +154,22 @@ export const SCENARIOS: readonly Scenario[] = [
       '"license-renewal" request) and the keys are usable again.',
   },
   {
+    id: 'output-restricted',
+    title: 'Output restricted: one variant dropped',
+    about:
+      'Video in two variants under different keys (video, video-2). The server gives the video-2 key an output ' +
+      'requirement (minHdcpVersion, a secure-video extension of the Clear Key license) that a software CDM cannot ' +
+      'meet: that variant is dropped and playback goes on with the other. Bundled CDM in every browser: a ' +
+      'browser\u2019s own Clear Key ignores the requirement and would keep every variant.',
+    group: 'license',
+    src: media('multi-variant'),
+    licenseUrl: license('output-restricted', `restrict:${VIDEO_2}`),
+    fallback: 'always',
+    expect:
+      'Plays on the lower variant, without a break; key video-2 "output-restricted", video and audio "usable", ' +
+      'drm-state "usable".',
+  },
+  {
     id: 'http-401',
     title: 'Failure: 401 Unauthorized',
     about: 'The license server refuses the request. 4xx is final: no retry.',
@@ -175,6 +195,20 @@ export const SCENARIOS: readonly Scenario[] = [
     src: media('cenc'),
     licenseUrl: 'http://127.0.0.1:9/license',
     expect: 'drmerror 5021 (LICENSE_NETWORK_ERROR) after three attempts.',
+  },
+  {
+    id: 'all-restricted',
+    title: 'Failure: every video variant output restricted',
+    about:
+      'The multi-variant content with both video keys given an output requirement: no variant is left to play. ' +
+      'Bundled CDM in every browser (a browser\u2019s own Clear Key ignores the requirement).',
+    group: 'failure',
+    src: media('multi-variant'),
+    licenseUrl: license('all-restricted', `restrict:${KID_VIDEO}`, `restrict:${VIDEO_2}`),
+    fallback: 'always',
+    expect:
+      'drmerror 5014 (NO_PLAYABLE_VARIANT); drm-state "output-restricted" and the player\u2019s "cannot be played on ' +
+      'this display" overlay; the audio key stays usable.',
   },
   {
     id: 'wrong-key',

@@ -132,6 +132,36 @@ for (const name of requestedBrowsers()) {
       },
     );
 
+    it(
+      'gallery: output-restricted drops one variant and plays on; all-restricted shows the overlay (bundled CDM)',
+      { timeout: TIMEOUT },
+      async () => {
+        await browser.goto(`${servers.dev.url}/demo/?scenario=output-restricted&cdm=auto`);
+        const seen = await browser.evaluate(playsInPage, { selector: '#player', ...PLAY });
+        // The scenario forces the bundled CDM: a browser's own Clear Key ignores the output requirement.
+        assert.equal(seen.cdm, 'bundled');
+        assert.deepEqual(seen.keyStatuses, {
+          a0a1a2a3a4a5a6a7a8a9aaabacadaeaf: 'usable',
+          b0b1b2b3b4b5b6b7b8b9babbbcbdbebf: 'usable',
+          f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff: 'output-restricted',
+        });
+        const row = await browser.evaluate(() =>
+          [...document.querySelectorAll('#key-statuses tr')].map((tr) => tr.textContent).find((t) => /video-2/.test(t)),
+        );
+        assert.match(row, /output-restricted/);
+
+        await browser.goto(`${servers.dev.url}/demo/?scenario=all-restricted&cdm=auto`);
+        await browser.evaluate(logLine, { pattern: 'drmerror 5014 ', ...LOG });
+        await browser.evaluate(logLine, { pattern: 'drmstatechange \\S+ → output-restricted', ...LOG });
+        const page = await browser.evaluate(async () => {
+          const player = document.querySelector('#player');
+          await player.updateComplete;
+          return { drm: document.querySelector('#state-drm').textContent, overlay: player.getAttribute('overlay') };
+        });
+        assert.deepEqual(page, { drm: 'output-restricted', overlay: 'output-restricted' });
+      },
+    );
+
     it('gallery: expiry expires the keys and renews the license', { timeout: TIMEOUT }, async () => {
       await browser.goto(`${servers.dev.url}/demo/?scenario=expiry&cdm=auto`);
       await browser.evaluate(logLine, { pattern: 'license-request license-renewal', ...LOG });
