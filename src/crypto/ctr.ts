@@ -62,7 +62,10 @@ export function ctrDecrypt(
   const fail = (e: unknown): never => {
     throw decryptFailed('AES-CTR', e);
   };
-  if (!wraps(counter, Math.ceil(data.length / 16))) return ctrCall(key, counter, data).catch(fail);
+  if (!wraps(counter, Math.ceil(data.length / 16))) {
+    // One promise per call, not two (then + catch): a 'cenc' segment with 8-byte IVs makes a call per sample.
+    return crypto.subtle.decrypt({ name: 'AES-CTR', counter, length: 128 }, key, data).then(asBytes, fail);
+  }
   const untilWrap = TWO_64 - low64(counter);
   const split = Number(untilWrap) * 16;
   const a = ctrCall(key, counter, data.subarray(0, split));
@@ -75,6 +78,10 @@ export function ctrDecrypt(
   }, fail);
 }
 
+function asBytes(buf: ArrayBuffer): Uint8Array {
+  return new Uint8Array(buf);
+}
+
 function ctrCall(key: CryptoKey, counter: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  return crypto.subtle.decrypt({ name: 'AES-CTR', counter, length: 128 }, key, data).then((buf) => new Uint8Array(buf));
+  return crypto.subtle.decrypt({ name: 'AES-CTR', counter, length: 128 }, key, data).then(asBytes);
 }
