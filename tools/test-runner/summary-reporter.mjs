@@ -1,5 +1,14 @@
 // Prints one plain line per browser, "<browser>: N passed, N failed, N skipped", so a CI log shows at a
-// glance that tests ran, and how many, in each browser.
+// glance that tests ran, and how many, in each browser; then the slowest test files (the sum of their tests'
+// durations), which is where to look when CI's time budget grows.
+function duration(results) {
+  if (!results) return 0;
+  let ms = 0;
+  for (const t of results.tests ?? []) ms += t.duration ?? 0;
+  for (const s of results.suites ?? []) ms += duration(s);
+  return ms;
+}
+
 function count(results, acc) {
   if (!results) return acc;
   for (const t of results.tests ?? []) {
@@ -26,6 +35,11 @@ export function summaryReporter() {
         const extra = a.errors ? ` (${a.errors} file-level errors)` : '';
         console.log(`${name}: ${a.passed} passed, ${a.failed + a.errors} failed, ${a.skipped} skipped${extra}`);
       }
+      const slowest = sessions
+        .map((s) => ({ file: s.testFile.replace(`${process.cwd()}/`, ''), s: duration(s.testResults) / 1000 }))
+        .sort((a, b) => b.s - a.s)
+        .slice(0, 8);
+      console.log(`slowest files: ${slowest.map((f) => `${f.file} ${f.s.toFixed(1)} s`).join(', ')}`);
     },
   };
 }
