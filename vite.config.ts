@@ -41,9 +41,22 @@ function serveRaw(req: IncomingMessage, res: ServerResponse, next: () => void): 
   res.end(readFileSync(file));
 }
 
-/** Serves the CSP demo page (demo/csp/) with its strict Content-Security-Policy, as a site would. */
+/**
+ * The demo gallery's pages. The examples are left out: each framework example is its own app, and the plain-HTML
+ * one carries its own meta policy (its inline import map is allowed by hash).
+ */
+const GALLERY_PAGES = new Set(['/demo/', '/demo/index.html']);
+
+/**
+ * Serves the CSP demo page (demo/csp/) and the demo gallery with the strict Content-Security-Policy, as a site would.
+ * In dev too: both pages link their CSS from the HTML and import none from JS, so Vite injects no <style> element, and
+ * its client (/@vite/client) is an external module.
+ */
 function cspHeader(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  if (req.url?.startsWith(CSP_PAGE_PREFIX)) res.setHeader('Content-Security-Policy', STRICT_CSP);
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (path.startsWith(CSP_PAGE_PREFIX) || GALLERY_PAGES.has(path)) {
+    res.setHeader('Content-Security-Policy', STRICT_CSP);
+  }
   next();
 }
 

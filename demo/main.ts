@@ -1,7 +1,7 @@
 /**
  * The demo gallery: a scenario list, the native/bundled switch, one <secure-video>, its state, a key-status table, a
  * live event log and the HTML of each scenario. The URL holds the choice (`?scenario=cenc&cdm=always`), so a link or a
- * reload comes back to it. No inline script or style: the page works under a strict CSP.
+ * reload comes back to it. No inline script or style: the page is served under the strict CSP of ./csp/policy.ts.
  */
 import '../src/define.js';
 import type { KeyStatusesDetail, SecureVideo } from '../src/index.js';
@@ -9,6 +9,9 @@ import { EventLog } from './event-log.js';
 import { loadStoredSession, rememberSession, removeStoredSession, storedSessionIds } from './persistent.js';
 import { attributesOf, drmOf, fallbackOf, KID_NAMES, SCENARIOS, scenarioById, snippetOf } from './scenarios.js';
 import type { CdmChoice, Scenario } from './scenarios.js';
+import { recordViolations } from './violations.js';
+
+recordViolations();
 
 const $ = <T extends Element>(selector: string): T => {
   const found = document.querySelector<T>(selector);

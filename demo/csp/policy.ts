@@ -1,6 +1,7 @@
 /**
- * The strict Content-Security-Policy the CSP demo page (demo/csp/) is served with, by the Vite dev and preview servers
- * (vite.config.ts) and by the test runner (tools/test-runner/csp-middleware.mjs). No inline script or style, no
+ * The strict Content-Security-Policy the CSP demo page (demo/csp/) and the demo gallery (/demo/) are served with, by
+ * the Vite dev and preview servers (vite.config.ts), and the CSP page by the test runner
+ * (tools/test-runner/csp-middleware.mjs). No inline script or style, no
  * eval, Trusted Types required for every script sink. MSE needs `blob:` media (the player's MediaSource URL).
  * Kept free of Node and DOM types: both the browser and the Node build read it.
  */

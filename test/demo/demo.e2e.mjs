@@ -232,5 +232,37 @@ for (const name of requestedBrowsers()) {
       const seen = await browser.evaluate(playsInPage, { selector: '#player', ...PLAY });
       assert.equal(seen.cdm, 'bundled');
     });
+
+    it(
+      'production build: the gallery plays under the strict CSP with Trusted Types, with no violation (preview server)',
+      { timeout: TIMEOUT },
+      async () => {
+        await browser.goto(`${servers.preview.url}/demo/?scenario=cenc&cdm=always`);
+        const seen = await browser.evaluate(playsInPage, { selector: '#player', ...PLAY });
+        assert.equal(seen.cdm, 'bundled');
+        const page = await browser.evaluate(async () => {
+          // Read first: the Trusted Types probe below is a violation on purpose.
+          const violations = window.cspViolations ?? null;
+          const header = (await fetch(location.href)).headers.get('content-security-policy');
+          // What the page's listener (registered by its module) cannot have seen: inline code in the HTML itself.
+          const inline = document.querySelectorAll('[style], style, script:not([src])').length;
+          let enforced = false;
+          try {
+            document.createElement('div').innerHTML = '<b>probe</b>';
+          } catch {
+            enforced = true;
+          }
+          return { violations, header, inline, enforced };
+        });
+        assert.deepEqual(page.violations, [], 'securitypolicyviolation events (demo/violations.ts)');
+        // The policy of demo/csp/policy.ts was in force: sent with the page, and Trusted Types enforced.
+        for (const directive of ["script-src 'self'", "style-src 'self'", "require-trusted-types-for 'script'"]) {
+          assert.ok(page.header?.split('; ').includes(directive), `${directive} in ${page.header}`);
+        }
+        assert.doesNotMatch(page.header, /unsafe-/);
+        assert.equal(page.inline, 0, 'inline styles or scripts in the page');
+        assert.equal(page.enforced, true, 'assigning a string to innerHTML throws');
+      },
+    );
   });
 }
