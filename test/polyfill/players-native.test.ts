@@ -7,11 +7,12 @@ import { parseInit } from '../../src/mp4/init.js';
 import { fixtures } from '../helpers/fixtures.js';
 import { keyIdsInitData, KID } from '../helpers/license-server.js';
 import { isWebKit, newVideo } from './helpers.js';
-import { dashManifest, playDashJs, playHlsJs } from './players.js';
+import { dashJsKeyRotation, dashManifest, playDashJs, playHlsJs } from './players.js';
 
 const all = await fixtures();
 const cenc = all.find((f) => f.name === 'cenc')!;
 const clearLead = all.find((f) => f.name === 'clear-lead')!;
+const rotation = all.find((f) => f.keyRotation)!;
 const hasNative = typeof navigator.requestMediaKeySystemAccess === 'function';
 
 const CONFIG: MediaKeySystemConfiguration[] = [
@@ -76,6 +77,26 @@ describe('polyfill players, natively: the platform these runs compare with', () 
         (e: Error) => e.message,
       );
       expect(outcome).to.match(/^dash\.js 113: .*TypeError/);
+    } finally {
+      video.remove();
+    }
+  });
+
+  it('dash.js: key-rotation: no license request for the rotated-in key, the CDM waits for it (as through the polyfill)', async () => {
+    const video = newVideo();
+    try {
+      const mediaKeys = await dashJsKeyRotation(await import('dashjs'), rotation, video, false);
+      expect(mediaKeys).to.be.instanceOf(MediaKeys);
+    } finally {
+      video.remove();
+    }
+  });
+
+  it('dash.js: key-rotation plays through the key change when the page answers the rotation pssh itself', async () => {
+    const video = newVideo();
+    try {
+      const mediaKeys = await dashJsKeyRotation(await import('dashjs'), rotation, video, true);
+      expect(mediaKeys).to.be.instanceOf(MediaKeys);
     } finally {
       video.remove();
     }

@@ -6,7 +6,7 @@ import { expect } from '@open-wc/testing';
 import { isBundledMediaKeys } from '../../src/cdm/index.js';
 import { fixtures, testKeys, type Fixture } from '../helpers/fixtures.js';
 import { install, mediaFailure, newVideo } from './helpers.js';
-import { TARGET, dashManifest, playDashJs, playHlsJs, playThrough } from './players.js';
+import { TARGET, dashJsKeyRotation, dashManifest, playDashJs, playHlsJs, playThrough } from './players.js';
 
 await install();
 
@@ -108,7 +108,7 @@ describe('polyfill: hls.js (HLS)', () => {
 });
 
 describe('polyfill: dash.js (DASH)', () => {
-  // dash.js 5.2 hands a key rotation pssh (from moof) over as 'keyids' init data, which no Clear Key CDM takes.
+  // Key rotation needs the page to answer the rotation pssh (dashJsKeyRotation in players.ts): tested below.
   for (const f of all.filter((x) => !x.keyRotation)) {
     const cencValue = f.scheme === 'cens' || f.scheme === 'cbc1';
     it(`${f.name}: plays with keys from the license server${cencValue ? ' (mp4protection value cenc)' : ''}`, async () => {
@@ -124,6 +124,27 @@ describe('polyfill: dash.js (DASH)', () => {
       }
     });
   }
+
+  const rotation = all.find((x) => x.keyRotation)!;
+  it('key-rotation: no license request for the rotated-in key, the CDM waits for it (as natively)', async () => {
+    const video = newVideo();
+    try {
+      const mediaKeys = await dashJsKeyRotation(await import('dashjs'), rotation, video, false);
+      expect(isBundledMediaKeys(mediaKeys)).to.equal(true);
+    } finally {
+      video.remove();
+    }
+  });
+
+  it('key-rotation: plays through the key change when the page answers the rotation pssh itself', async () => {
+    const video = newVideo();
+    try {
+      const mediaKeys = await dashJsKeyRotation(await import('dashjs'), rotation, video, true);
+      expect(isBundledMediaKeys(mediaKeys)).to.equal(true);
+    } finally {
+      video.remove();
+    }
+  });
 
   it('cenc with cenc:pssh in the manifest: error 113, generateRequest(keyids, pssh box) is a TypeError, as natively', async () => {
     const dashjs = await import('dashjs');
