@@ -7,10 +7,10 @@
  */
 import { expect } from '@open-wc/testing';
 import '../../src/define.js';
-import { DrmErrorCode, SecureVideo } from '../../src/index.js';
-import type { DrmConfig, LicenseRequestDetail } from '../../src/index.js';
+import { DrmErrorCode } from '../../src/index.js';
+import type { DrmConfig, LicenseRequestDetail, SecureVideo } from '../../src/index.js';
 import { playedPast, until } from '../helpers/events.js';
-import { BundledCdmSpy, expectNoLeaks, watchUnhandledRejections } from '../helpers/leak-check.js';
+import { expectNoLeaks, leakCheckedTests } from '../helpers/leak-check.js';
 import { licenseStats, licenseUrl, uniqueId } from '../helpers/license-server.js';
 
 const CENC = '/test/fixtures/cenc/manifest.mpd';
@@ -24,20 +24,8 @@ const TIMEOUT_MS = 400;
 /** Nothing listens on port 9 (discard) here: connections are refused. */
 const UNREACHABLE = 'http://127.0.0.1:9/license';
 
-let spy: BundledCdmSpy;
-let rejections: ReturnType<typeof watchUnhandledRejections>;
-const created: SecureVideo[] = [];
-
-beforeEach(() => {
-  spy = new BundledCdmSpy();
-  SecureVideo.emeOptions = { bundledCdm: spy };
-  rejections = watchUnhandledRejections();
-});
-
-afterEach(() => {
-  for (const el of created.splice(0)) el.remove();
-  expect(rejections.stop(), 'unhandled promise rejections').to.deep.equal([]);
-});
+const tests = leakCheckedTests();
+const { created } = tests;
 
 function config(url: string, fallback: 'auto' | 'always', headers?: Record<string, string>): DrmConfig {
   return {
@@ -175,7 +163,7 @@ for (const mode of MODES) {
           expect(stats.licenses).to.equal(0);
         }
         el.remove();
-        await expectNoLeaks([el], { bundled: spy, licenseIds: f.reachesServer ? [id] : [] });
+        await expectNoLeaks([el], { bundled: tests.spy, licenseIds: f.reachesServer ? [id] : [] });
       });
     }
 
@@ -193,7 +181,7 @@ for (const mode of MODES) {
       expect(stats.errors).to.equal(RETRIES);
       expect(stats.licenses).to.be.greaterThan(0);
       el.remove();
-      await expectNoLeaks([el], { bundled: spy, licenseIds: [id] });
+      await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [id] });
     });
 
     it('after a final failure, the retry button recovers once the server does', async () => {
@@ -222,7 +210,7 @@ for (const mode of MODES) {
       expect(el.overlay).to.equal('none');
       el.remove();
       expect((await licenseStats(up)).licenses).to.be.greaterThan(0);
-      await expectNoLeaks([el], { bundled: spy, licenseIds: [down, up] });
+      await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [down, up] });
     });
   });
 }

@@ -7,17 +7,11 @@
  */
 import { expect } from '@open-wc/testing';
 import '../../src/define.js';
-import { SecureVideo } from '../../src/index.js';
+import type { SecureVideo } from '../../src/index.js';
 import { diagnostics } from '../../src/eme/diagnostics.js';
 import type { LicenseResponseDetail } from '../../src/index.js';
 import { playedPast, until } from '../helpers/events.js';
-import {
-  BundledCdmSpy,
-  expectNoLeaks,
-  usedHeap,
-  watchListeners,
-  watchUnhandledRejections,
-} from '../helpers/leak-check.js';
+import { expectNoLeaks, leakCheckedTests, usedHeap, watchListeners } from '../helpers/leak-check.js';
 import { KID, licenseStats, licenseUrl, uniqueId } from '../helpers/license-server.js';
 
 const CENC = '/test/fixtures/cenc/manifest.mpd';
@@ -28,21 +22,8 @@ const MODES = [
   { name: 'bundled', fallback: 'always' },
 ] as const;
 
-let spy: BundledCdmSpy;
-let rejections: ReturnType<typeof watchUnhandledRejections>;
-const created: SecureVideo[] = [];
-
-beforeEach(() => {
-  // A fresh spy per test: its record covers this test's elements only.
-  spy = new BundledCdmSpy();
-  SecureVideo.emeOptions = { bundledCdm: spy };
-  rejections = watchUnhandledRejections();
-});
-
-afterEach(() => {
-  for (const el of created.splice(0)) el.remove();
-  expect(rejections.stop(), 'unhandled promise rejections').to.deep.equal([]);
-});
+const tests = leakCheckedTests();
+const { created } = tests;
 
 /** An element not yet in the document, tracked for cleanup. */
 function create(attributes: Record<string, string> = {}): SecureVideo {
@@ -94,7 +75,7 @@ for (const mode of MODES) {
       const old = await licenseStats(stale, { settled: 1 });
       expect(old.licenses, 'licenses the stale request got').to.equal(0);
       expect(old.aborted, 'the stale request was dropped by the client').to.equal(old.requests);
-      await expectNoLeaks([el], { bundled: spy, licenseIds: [stale, fresh] });
+      await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [stale, fresh] });
     });
 
     it('removing the element mid-playback leaves no open session, request or listener', async () => {
@@ -105,10 +86,10 @@ for (const mode of MODES) {
       await plays(el, 0.5);
       // What the check below must see go: sessions, and listeners that shaka and the controller put on the video.
       expect(el[diagnostics]().currentSessions).to.be.greaterThan(0);
-      if (el.cdm === 'bundled') expect(spy.openSessions.length).to.be.greaterThan(0);
+      if (el.cdm === 'bundled') expect(tests.spy.openSessions.length).to.be.greaterThan(0);
       expect(listeners.added()).to.not.deep.equal([]);
       el.remove();
-      await expectNoLeaks([el], { bundled: spy, licenseIds: [id], listeners: { watch: listeners } });
+      await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [id], listeners: { watch: listeners } });
       listeners.stop();
     });
 
@@ -122,7 +103,7 @@ for (const mode of MODES) {
       // The server sees the client go away: every request it got settles as aborted.
       const stats = await licenseStats(id, { settled: 1 });
       expect(stats.licenses).to.equal(0);
-      await expectNoLeaks([el], { bundled: spy, licenseIds: [id], listeners: { watch: listeners } });
+      await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [id], listeners: { watch: listeners } });
       expect((await licenseStats(id)).aborted).to.equal((await licenseStats(id)).requests);
       listeners.stop();
     });
@@ -136,10 +117,10 @@ for (const mode of MODES) {
       expect(a.keyStatuses.has(KID.rotation1)).to.equal(false);
       expect(b.keyStatuses.get(KID.rotation2)).to.equal('usable');
       expect(b.keyStatuses.has(KID.video)).to.equal(false);
-      await expectNoLeaks([a, b], { bundled: spy });
+      await expectNoLeaks([a, b], { bundled: tests.spy });
       a.remove();
       b.remove();
-      await expectNoLeaks([a, b], { bundled: spy });
+      await expectNoLeaks([a, b], { bundled: tests.spy });
     });
   });
 }
@@ -151,7 +132,7 @@ describe('<secure-video> races (fallback auto)', () => {
     const listeners = watchListeners(el.media);
     document.body.append(el);
     await plays(el, 0.5);
-    await expectNoLeaks([el], { bundled: spy, licenseIds: [id] });
+    await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [id] });
     const baseline = listeners.added();
     const heap = usedHeap();
     for (let i = 0; i < 50; i++) {
@@ -165,7 +146,7 @@ describe('<secure-video> races (fallback auto)', () => {
     expect(el.src).to.equal(CENC_IV16);
     // Bounds, not timings: 50 loads may not keep what each of them allocated (segments are ~100 KiB each).
     await expectNoLeaks([el], {
-      bundled: spy,
+      bundled: tests.spy,
       licenseIds: [id],
       listeners: { watch: listeners, allowed: baseline },
       heap: { before: heap, maxGrowth: 32 * 1024 * 1024 },
@@ -186,9 +167,9 @@ describe('<secure-video> races (fallback auto)', () => {
     const stats = await licenseStats(id);
     expect(stats.aborted, 'requests of the removed run dropped').to.be.greaterThan(0);
     expect(stats.licenses).to.be.greaterThan(0);
-    await expectNoLeaks([el], { bundled: spy, licenseIds: [id] });
+    await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [id] });
     el.remove();
-    await expectNoLeaks([el], { bundled: spy, licenseIds: [id], listeners: { watch: listeners } });
+    await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [id], listeners: { watch: listeners } });
     listeners.stop();
   });
 
@@ -211,7 +192,7 @@ describe('<secure-video> races (fallback auto)', () => {
     await playedPast(el, 2.5);
     expect(el.drmState).to.equal('usable');
     expect(el.error).to.equal(null);
-    await expectNoLeaks([el], { bundled: spy, licenseIds: [id] });
+    await expectNoLeaks([el], { bundled: tests.spy, licenseIds: [id] });
   });
 
   it('a persistent-license session loads in a later element without the server, and is removed', async () => {
@@ -231,7 +212,7 @@ describe('<secure-video> races (fallback auto)', () => {
     const ids = a.persistentSessionIds;
     expect(ids.length).to.be.greaterThan(0);
     a.remove();
-    await expectNoLeaks([a], { bundled: spy, licenseIds: [first] });
+    await expectNoLeaks([a], { bundled: tests.spy, licenseIds: [first] });
 
     // A later visit: a new element and MediaKeys; the licenses come from storage.
     const b = create();
@@ -252,6 +233,6 @@ describe('<secure-video> races (fallback auto)', () => {
     expect(b.persistentSessionIds).to.deep.equal([]);
     for (const sessionId of ids) expect(await b.loadSession(sessionId), sessionId).to.equal(false);
     b.remove();
-    await expectNoLeaks([b], { bundled: spy, licenseIds: [later] });
+    await expectNoLeaks([b], { bundled: tests.spy, licenseIds: [later] });
   });
 });

@@ -18,7 +18,7 @@ import { expect } from '@open-wc/testing';
 import { keyStoreOf, requestClearKeyAccess } from '../../src/cdm/index.js';
 import { diagnostics } from '../../src/eme/diagnostics.js';
 import type { BundledCdm } from '../../src/eme/bundled-cdm.js';
-import type { SecureVideo } from '../../src/index.js';
+import { SecureVideo } from '../../src/index.js';
 import { licenseStats } from './license-server.js';
 
 interface SessionEntry {
@@ -199,5 +199,32 @@ export function watchUnhandledRejections(): { stop(): unknown[] } {
       window.removeEventListener('unhandledrejection', onRejection);
       return reasons;
     },
+  };
+}
+
+/**
+ * The per-test setup of the element suites that check for leaks: before each test a fresh BundledCdmSpy becomes
+ * SecureVideo's bundled CDM (so its record covers that test's elements only) and unhandled rejections are watched;
+ * after it, the elements pushed to `created` are removed and no rejection may have gone unhandled.
+ */
+export function leakCheckedTests(): { readonly spy: BundledCdmSpy; readonly created: SecureVideo[] } {
+  let spy: BundledCdmSpy | undefined;
+  let rejections: { stop(): unknown[] } | undefined;
+  const created: SecureVideo[] = [];
+  beforeEach(() => {
+    spy = new BundledCdmSpy();
+    SecureVideo.emeOptions = { bundledCdm: spy };
+    rejections = watchUnhandledRejections();
+  });
+  afterEach(() => {
+    for (const el of created.splice(0)) el.remove();
+    expect(rejections?.stop(), 'unhandled promise rejections').to.deep.equal([]);
+  });
+  return {
+    get spy() {
+      if (!spy) throw new Error('the spy exists during a test only');
+      return spy;
+    },
+    created,
   };
 }

@@ -7,7 +7,7 @@ import { parseInit } from '../../src/mp4/init.js';
 import { fixtures } from '../helpers/fixtures.js';
 import { keyIdsInitData, KID } from '../helpers/license-server.js';
 import { isWebKit, newVideo } from './helpers.js';
-import { dashJsKeyRotation, dashManifest, playDashJs, playHlsJs } from './players.js';
+import { dashJsKeyRotation, dashJsWithPssh, playHlsJs } from './players.js';
 
 const all = await fixtures();
 const cenc = all.find((f) => f.name === 'cenc')!;
@@ -69,13 +69,7 @@ describe('polyfill players, natively: the platform these runs compare with', () 
     const dashjs = await import('dashjs');
     const video = newVideo();
     try {
-      const outcome = await playDashJs(dashjs, await dashManifest(cenc, {}), video).then(
-        (destroy) => {
-          destroy();
-          return 'played';
-        },
-        (e: Error) => e.message,
-      );
+      const outcome = await dashJsWithPssh(dashjs, cenc, video);
       expect(outcome).to.match(/^dash\.js 113: .*TypeError/);
     } finally {
       video.remove();

@@ -6,7 +6,15 @@ import { expect } from '@open-wc/testing';
 import { isBundledMediaKeys } from '../../src/cdm/index.js';
 import { fixtures, testKeys, type Fixture } from '../helpers/fixtures.js';
 import { install, mediaFailure, newVideo } from './helpers.js';
-import { TARGET, dashJsKeyRotation, dashManifest, playDashJs, playHlsJs, playThrough } from './players.js';
+import {
+  TARGET,
+  dashJsKeyRotation,
+  dashJsWithPssh,
+  dashManifest,
+  playDashJs,
+  playHlsJs,
+  playThrough,
+} from './players.js';
 
 await install();
 
@@ -150,13 +158,7 @@ describe('polyfill: dash.js (DASH)', () => {
     const dashjs = await import('dashjs');
     const video = newVideo();
     try {
-      const outcome = await playDashJs(dashjs, await dashManifest(cenc, {}), video).then(
-        (destroy) => {
-          destroy();
-          return 'played';
-        },
-        (e: Error) => e.message,
-      );
+      const outcome = await dashJsWithPssh(dashjs, cenc, video);
       expect(outcome).to.match(/^dash\.js 113: .*TypeError/);
     } finally {
       video.remove();

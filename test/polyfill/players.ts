@@ -195,6 +195,20 @@ export async function playDashJs(
 }
 
 /**
+ * dash.js on `f`'s DASH manifest as the fixture has it (cenc:pssh in the Clear Key ContentProtection): 'played', or
+ * the message of dash.js's error. The native and the polyfill suites expect the same answer.
+ */
+export async function dashJsWithPssh(dashjs: DashJs, f: Fixture, video: HTMLVideoElement): Promise<string> {
+  return playDashJs(dashjs, await dashManifest(f, {}), video).then(
+    (destroy) => {
+      destroy();
+      return 'played';
+    },
+    (e: Error) => e.message,
+  );
+}
+
+/**
  * What a page adds to dash.js 5.2 for key rotation with Clear Key (see dashJsKeyRotation): it answers the
  * 'encrypted' events that dash.js drops, those whose pssh names KIDs other than the manifest's cenc:default_KIDs
  * (which dash.js requests itself), with a session of its own on the element's MediaKeys: 'cenc' init data as the
