@@ -1,12 +1,24 @@
 // Prints one plain line per browser, "<browser>: N passed, N failed, N skipped", so a CI log shows at a
 // glance that tests ran, and how many, in each browser; then the slowest test files (the sum of their tests'
-// durations), which is where to look when CI's time budget grows.
+// durations), which is where to look when CI's time budget grows. With SV_TEST_REPORT set, it also writes there,
+// as JSON, how each failed file failed: `{ failed: [{ file, failedTests }] }`, so that tools/run-tests.mjs can tell
+// a test that failed from a browser that stopped answering (a file with errors but no failed test).
+import { writeFileSync } from 'node:fs';
+
 function duration(results) {
   if (!results) return 0;
   let ms = 0;
   for (const t of results.tests ?? []) ms += t.duration ?? 0;
   for (const s of results.suites ?? []) ms += duration(s);
   return ms;
+}
+
+function failedTests(results) {
+  if (!results) return 0;
+  let n = 0;
+  for (const t of results.tests ?? []) if (!t.skipped && !t.passed) n++;
+  for (const s of results.suites ?? []) n += failedTests(s);
+  return n;
 }
 
 function count(results, acc) {
@@ -40,6 +52,12 @@ export function summaryReporter() {
         .sort((a, b) => b.s - a.s)
         .slice(0, 8);
       console.log(`slowest files: ${slowest.map((f) => `${f.file} ${f.s.toFixed(1)} s`).join(', ')}`);
+      if (process.env.SV_TEST_REPORT) {
+        const failed = sessions
+          .filter((s) => !s.passed)
+          .map((s) => ({ file: s.testFile, failedTests: failedTests(s.testResults) }));
+        writeFileSync(process.env.SV_TEST_REPORT, JSON.stringify({ failed }));
+      }
     },
   };
 }

@@ -91,7 +91,11 @@ export async function startWebKitDriver() {
     driver.kill('SIGKILL');
     xvfb?.child.kill('SIGKILL');
   };
+  // A run stopped with SIGTERM (tools/run-tests.mjs stops one whose browser stopped answering) takes Xvfb and the
+  // driver with it; MiniBrowser and its web process end when their X display goes.
+  const onTerm = () => process.exit(143);
   process.once('exit', onExit);
+  process.once('SIGTERM', onTerm);
   try {
     await waitForDriver(port, driver);
   } catch (e) {
@@ -103,6 +107,7 @@ export async function startWebKitDriver() {
     display,
     stop: async () => {
       process.off('exit', onExit);
+      process.off('SIGTERM', onTerm);
       await stop();
     },
   };
