@@ -50,14 +50,14 @@ function runOnce(browser, { config, args, env, timeoutMs }) {
  * after it with the status. Returns `[{ browser, status: 'passed' | 'failed' | 'missing' }]`; a missing browser is
  * reported (findBrowser's message names its package) and skipped, never spawned.
  *
- * `retryUnanswered` (npm test): a browser's run whose only failures are files the browser never answered for, or
- * that passed `timeoutMs`, runs once more, and says so. WebKitGTK's GStreamer can deadlock a web process (seen
+ * `retryUnanswered` (npm test: how many times): a browser's run whose only failures are files the browser never
+ * answered for, or that passed `timeoutMs`, runs again, and says so. WebKitGTK's GStreamer can deadlock a web process (seen
  * here with gdb: the main thread in a pipeline state change, a streaming thread waiting on a lock it holds); such a
  * page never answers, which is not a test's verdict. A failed test is never run again.
  */
 export function runPerBrowser(
   browsers,
-  { config, args = [], env = {}, before, after, retryUnanswered = false, timeoutMs } = {},
+  { config, args = [], env = {}, before, after, retryUnanswered = 0, timeoutMs } = {},
 ) {
   const results = [];
   for (const browser of browsers) {
@@ -71,12 +71,15 @@ export function runPerBrowser(
     console.log(`\n━━━ ${browser} ━━━`);
     before?.(browser);
     let run = runOnce(browser, { config, args, env, timeoutMs });
-    const noAnswer = run.stopped || (run.failedTests === 0 && run.unanswered.length > 0);
-    if (!run.passed && retryUnanswered && noAnswer) {
+    for (let retry = 1; retry <= retryUnanswered && !run.passed; retry++) {
+      const noAnswer = run.stopped || (run.failedTests === 0 && run.unanswered.length > 0);
+      if (!noAnswer) break;
       const what = run.stopped
         ? `the run passed ${Math.round(timeoutMs / 60_000)} min and was stopped`
         : `the browser never answered for ${run.unanswered.join(', ')}`;
-      console.log(`\n⚠ ${browser}: ${what}, with no failed test; running ${browser} once more.`);
+      console.log(
+        `\n⚠ ${browser}: ${what}, with no failed test; running ${browser} again (${retry}/${retryUnanswered}).`,
+      );
       run = runOnce(browser, { config, args, env, timeoutMs });
     }
     const status = run.passed ? 'passed' : 'failed';
