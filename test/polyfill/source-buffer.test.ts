@@ -74,6 +74,13 @@ async function license(mediaKeys: MediaKeys, initData: ArrayBuffer): Promise<Med
   return session;
 }
 
+/** Appends the cenc fixture's first video segment and resolves once the element waits for its key (EME 7.3.4). */
+async function appendUntilWaitingForKey(s: Setup): Promise<void> {
+  const waiting = until(s.video, 'waitingforkey');
+  s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
+  await waiting;
+}
+
 function expectInvalidState(f: () => unknown): void {
   expect(f).to.throw().with.property('name', 'InvalidStateError');
 }
@@ -106,9 +113,7 @@ for (const { name, Source } of sourceKinds) {
         expect(e.initDataType).to.equal('cenc');
         expect([...new Uint8Array(e.initData!)]).to.deep.equal([...parseInit(init).pssh[0]!.bytes]);
 
-        const waiting = until(s.video, 'waitingforkey');
-        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
-        await waiting;
+        await appendUntilWaitingForKey(s);
         // Pending decrypt: updating, and what MSE forbids while updating throws.
         expect(s.sb.updating).to.equal(true);
         expectInvalidState(() => (s.sb.timestampOffset = 1));
@@ -139,9 +144,7 @@ for (const { name, Source } of sourceKinds) {
       try {
         s.sb.appendBuffer(await bytes('/test/fixtures/cenc/init-0.mp4'));
         await until(s.sb, 'updateend');
-        const waiting = until(s.video, 'waitingforkey');
-        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
-        await waiting;
+        await appendUntilWaitingForKey(s);
         const ended = until(s.sb, 'updateend');
         s.sb.abort();
         expect(s.sb.updating).to.equal(false);
@@ -161,9 +164,7 @@ for (const { name, Source } of sourceKinds) {
       try {
         s.sb.appendBuffer(await bytes('/test/fixtures/cenc/init-0.mp4'));
         await until(s.sb, 'updateend');
-        const waiting = until(s.video, 'waitingforkey');
-        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
-        await waiting;
+        await appendUntilWaitingForKey(s);
         const ended = until(s.sb, 'updateend');
         s.source.removeSourceBuffer(s.sb);
         expect(s.source.sourceBuffers.length).to.equal(0);
@@ -287,9 +288,7 @@ for (const { name, Source } of sourceKinds) {
         s.sb.appendBuffer(await bytes('/test/fixtures/cenc/init-0.mp4'));
         const encrypted = await encryptedEvent;
         await appended;
-        const waiting = until(s.video, 'waitingforkey');
-        s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
-        await waiting;
+        await appendUntilWaitingForKey(s);
         expectInvalidState(() => s.source.endOfStream());
         expectInvalidState(() => (s.source.duration = 5));
         // A negative duration is a TypeError first (MSE duration setter step 1).
@@ -423,9 +422,7 @@ describe('polyfill: SourceBuffers of elements without bundled MediaKeys', () => 
       const e = await encrypted;
       await initDone;
       // A player may set MediaKeys only when it reaches encrypted media (e.g. after a clear lead).
-      const waiting = until(s.video, 'waitingforkey');
-      s.sb.appendBuffer(await bytes('/test/fixtures/cenc/seg-0-1.m4s'));
-      await waiting;
+      await appendUntilWaitingForKey(s);
       expect(s.sb.updating).to.equal(true);
       const access = await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [
         { initDataTypes: ['cenc'], videoCapabilities: [{ contentType: VIDEO_TYPE }] },
