@@ -85,6 +85,13 @@ async function roundTrip(c: Case): Promise<{ out: Uint8Array; seg: Uint8Array; i
   parsed.samples.forEach((s, i) => {
     expect(toHex(out.subarray(s.offset, s.offset + s.size)), `sample ${i}`).to.equal(toHex(c.samples[i]!.clear));
   });
+  // Work cut into calls of at most callBytes (a block, a few, a pattern period; unaligned values round down; in
+  // place too) decrypts to the same bytes: keystreams and chains carry on across the cuts.
+  for (const callBytes of [16, 40, 48, 160, 1000]) {
+    const inPlace = callBytes === 48;
+    const cut = await decryptSegment(inPlace ? seg.slice() : seg, parseInit(init), lookup, { callBytes, inPlace });
+    expect(toHex(cut), `callBytes ${callBytes}`).to.equal(toHex(out));
+  }
   return { out, seg, init };
 }
 
@@ -457,6 +464,58 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
     const result = await decryptSegment(seg, parseInit(init), lookup, { inPlace: true });
     expect(result).to.equal(seg);
     expect(toHex(seg)).to.equal(toHex(copied));
+  });
+
+  it('inPlace: a WebCrypto call failing after earlier ones were written back leaves the input untouched', async () => {
+    // No real key or input makes WebCrypto fail half-way through a segment, so the fourth call is made to fail
+    // here (the others run in the real WebCrypto). Earlier CTR results have been written into the input by then
+    // (gathered, contiguous and keystream jobs); they must be undone.
+    const cases: Case[] = [
+      {
+        scheme: 'cenc',
+        tenc: { isProtected: true, ivSize: 8, kid: KIDS.video },
+        samples: [301, 77, 1500, 16, 33].map((n, i) => ({
+          clear: bytes(n, 300 + i),
+          iv: iv8(i),
+          subsamples: videoSubs(n),
+        })),
+      },
+      {
+        scheme: 'cenc',
+        tenc: { isProtected: true, ivSize: 16, kid: KIDS.video },
+        samples: [200, 90, 413].map((n, i) => ({ clear: bytes(n, 310 + i), iv: iv16(i + 30) })),
+      },
+      {
+        scheme: 'cens',
+        tenc: { isProtected: true, ivSize: 16, kid: KIDS.video, crypt: 1, skip: 9 },
+        samples: [2000, 700, 1610].map((n, i) => ({
+          clear: bytes(n, 320 + i),
+          iv: iv16(50 + i),
+          subsamples: videoSubs(n),
+        })),
+      },
+    ];
+    const subtle = crypto.subtle;
+    const decrypt = subtle.decrypt.bind(subtle);
+    for (const c of cases) {
+      const { seg, init } = await roundTrip(c);
+      const original = seg.slice();
+      let calls = 0;
+      subtle.decrypt = (...args: Parameters<SubtleCrypto['decrypt']>): Promise<ArrayBuffer> =>
+        ++calls === 4 ? Promise.reject(new DOMException('injected', 'OperationError')) : decrypt(...args);
+      try {
+        const failed = await decryptSegment(seg, parseInit(init), lookup, { inPlace: true, callBytes: 64 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(failed, c.scheme).to.be.instanceOf(CryptoError);
+        expect(calls, c.scheme).to.be.greaterThan(4);
+      } finally {
+        delete (subtle as { decrypt?: unknown }).decrypt;
+      }
+      expect(toHex(seg), c.scheme).to.equal(toHex(original));
+    }
+    expect(crypto.subtle.decrypt).to.equal(SubtleCrypto.prototype.decrypt);
   });
 
   it('decryptSample decrypts one sample given its parameters', async () => {
