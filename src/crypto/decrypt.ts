@@ -19,12 +19,13 @@ import { cipherRanges } from './ranges.js';
 const RUN = 5;
 
 /**
- * Default largest cipher input of one call. Gecko runs concurrent calls on several threads (a 2 MiB segment
- * decrypts 1.3-1.4x faster in 256 KiB calls than in one), while every call costs WebKit ~0.02-0.04 ms and Chromium
- * runs the cipher inside the call, where a split gains nothing: 256 KiB leaves the 205 KiB of a 1:9 pattern
- * segment in one call and cuts full-sample work into a few (bench/decrypt.ts).
+ * Default largest cipher input of one call. Gecko runs concurrent calls on several threads and returns each result
+ * while the next is still in the cipher, Chromium runs the cipher inside the call and every call costs WebKit
+ * ~0.02-0.04 ms: with 128 KiB, a 2 MiB 'cbc1' segment decrypted in place went from ~0.95 to 1.1-1.9 of the raw
+ * cipher time in Chromium, 1.0 to 1.3 in Firefox, 0.6 to 0.75-0.8 in WebKit, and a 1:9 'cens' segment (205 KiB,
+ * two calls) from ~0.7 to 0.8-0.9 in Firefox; 64 KiB and 256 KiB did worse (bench/decrypt.ts).
  */
-const CALL_BYTES = 256 * 1024;
+const CALL_BYTES = 128 * 1024;
 
 /** One CBC chain in a Job's gathered buffer. */
 interface Chain {
@@ -403,7 +404,7 @@ export interface DecryptSegmentOptions {
    */
   parsed?: SegmentInfo;
   /**
-   * Largest cipher input of one WebCrypto call, rounded down to whole 16-byte blocks (at least one). Default 256 KiB;
+   * Largest cipher input of one WebCrypto call, rounded down to whole 16-byte blocks (at least one). Default 128 KiB;
    * the result is the same for any value.
    */
   callBytes?: number;

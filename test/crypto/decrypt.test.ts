@@ -468,8 +468,8 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
 
   it('inPlace: a WebCrypto call failing after earlier ones were written back leaves the input untouched', async () => {
     // No real key or input makes WebCrypto fail half-way through a segment, so the fourth call is made to fail
-    // here (the others run in the real WebCrypto). Earlier CTR results have been written into the input by then
-    // (gathered, contiguous and keystream jobs); they must be undone.
+    // here (the others run in the real WebCrypto). Earlier results have been written into the input by then
+    // (CTR gathered, contiguous and keystream jobs; CBC chains cut across calls); they must be undone.
     const cases: Case[] = [
       {
         scheme: 'cenc',
@@ -493,6 +493,20 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
           iv: iv16(50 + i),
           subsamples: videoSubs(n),
         })),
+      },
+      {
+        scheme: 'cbcs',
+        tenc: { isProtected: true, ivSize: 16, kid: KIDS.video, crypt: 1, skip: 9 },
+        samples: [2000, 700, 1610].map((n, i) => ({
+          clear: bytes(n, 330 + i),
+          iv: iv16(60 + i),
+          subsamples: videoSubs(n),
+        })),
+      },
+      {
+        scheme: 'cbc1',
+        tenc: { isProtected: true, ivSize: 16, kid: KIDS.video },
+        samples: [300, 70, 161].map((n, i) => ({ clear: bytes(n, 340 + i), iv: iv16(70 + i) })),
       },
     ];
     const subtle = crypto.subtle;
