@@ -13,21 +13,27 @@
 // Each figure is the fastest of several rounds (see fastest()); the *BoundRatio figures say what the per-call cost
 // and the unavoidable copies allow at best in this browser, whatever the decryptor does.
 //
-// Where the target (ratio >= 0.8) is out of reach, and why (profiled per 2 MiB segment with performance.now()
-// sections, trimmed means; a 1:9 'cens'/'cbcs' segment has ~13000 16-byte pattern blocks, 205 KiB encrypted):
-// - WebKit: raw AES runs at 4900-7100 MiB/s, so the cipher work of a pattern segment takes ~0.04 ms. One WebCrypto
-//   call per segment alone already costs more than that (oneCallPerSegmentRatio 0.28-0.8 for cbcs, ~0.8 for cens),
-//   and one pass of JavaScript over the pattern blocks costs as much again: the in-place xor with the keystream
-//   ('cens') ~0.05 ms, the gather before and the scatter after the CBC call ('cbcs') ~0.04 ms each, parsing and
-//   planning ~0.03 ms. No decryptor with one call per segment and one pass over the blocks gets past ~0.3-0.4.
-//   'cenc' with 8-byte IVs needs a keystream, so a call, per sample (the IV fills the counter's high half, which no
-//   call can step): onePerSampleBoundRatio 0.45-0.98 across runs, ours 0.41-0.71 (median 0.71; 0.56 before keys
-//   were imported once per segment instead of once per sample).
-// - Chromium runs the cipher inside the crypto.subtle call on the main thread (the await after it finds the result
-//   ready), so gathering cannot overlap the cipher: 'cbcs' spends ~0.04 ms gathering, ~0.03 ms scattering and
-//   ~0.02 ms parsing per segment against ~0.13 ms of cipher (1500 MiB/s): ~0.55. 'cens': the xor pass ~0.055 ms
-//   and parsing ~0.03 ms against ~0.18 ms of cipher (1100 MiB/s): ~0.55-0.7.
-// - Firefox 'cbcs' ~0.6 and 'cens' ~0.6 for the same passes (its cipher runs at 500-850 MiB/s).
+// Where the target (ratio >= 0.8) is missed, and why (medians of three runs of this bench; phases profiled per 2 MiB
+// segment with performance.now() sections; a 1:9 'cens'/'cbcs' segment has ~13000 16-byte pattern blocks, 205 KiB
+// encrypted). WebCrypto reads and writes contiguous bytes only, so a pattern segment's blocks must be moved by
+// JavaScript at least once (scatterBoundRatio: one call per segment plus that one pass, nothing else):
+// - WebKit: raw AES runs at 5800-7500 MiB/s, so the cipher work of a pattern segment takes ~0.03 ms, and one call
+//   costs ~0.02-0.04 ms on top: scatterBoundRatio 'cens' 0.29-0.72 (median 0.38), 'cbcs' 0.27-0.31. Out of reach for
+//   any decryptor that leaves the cipher to WebCrypto (ours: 0.19 / 0.19; parsing and planning ~0.03 ms, the xor or
+//   gather and scatter passes ~0.03-0.07 ms). 'cenc' with 8-byte IVs needs a keystream, so a call, per sample (the
+//   IV fills the counter's high half, which no call can step): onePerSampleBoundRatio 0.81-1.22, ours 0.60-0.90.
+//   'cbc1': ours 0.71-0.81 against inPlaceBoundRatio 0.76-0.91.
+// - Chromium runs the cipher inside the crypto.subtle call on the main thread (a 1 ms busy loop after starting a
+//   call delays its result by the whole cipher time; concurrent calls take as long as one), so nothing overlaps the
+//   cipher: 'cens' scatterBoundRatio 0.70-0.84 (median 0.76: out of reach), ours 0.43-0.61 (parse ~0.01-0.02 ms, plan
+//   ~0.01-0.02 ms, xor pass ~0.05-0.06 ms against ~0.1 ms of cipher). 'cbcs' scatterBoundRatio 0.55-0.83, ours
+//   0.34-0.55 (gather and scatter ~0.04 ms each); its raw CBC call over 820 KB runs at 700-2500 MiB/s from run to
+//   run, which moves the ratio by 2x.
+// - Firefox runs calls on other threads, concurrently: calls of at most 128 KiB (decrypt.ts CALL_BYTES) and CTR
+//   results written as they arrive brought 'cens' from ~0.7 to 0.72-0.94. 'cbcs' 0.46-0.74 against
+//   scatterBoundRatio 0.62-0.96: the gather before the first call and the scatter after the last (CBC results are
+//   written once all calls succeeded; writing them as they arrive needed a buffer per call, whose allocation cost
+//   more than the overlap won) stay on the critical path.
 // The DataView gather/scatter itself is not slow code: a 13000-block gather takes 10-20 us in a micro-benchmark in
 // Chromium with the bytes in cache (little-endian access, Int32Array views and separate gather/scatter functions
 // made no measurable difference); in the bench, on 2 MiB segments, it takes two to four times that.
@@ -37,7 +43,7 @@ import { readBoxes } from '../src/mp4/box.js';
 import { parseInit } from '../src/mp4/init.js';
 import { parseSegment } from '../src/mp4/segment.js';
 import { cipherRanges } from '../src/crypto/ranges.js';
-import { decryptSegment } from '../src/crypto/decrypt.js';
+import { copyRuns, decryptSegment } from '../src/crypto/decrypt.js';
 import { buildInit, buildSegment, type Scheme, type SampleSpec } from '../test/mp4/helpers/build.js';
 
 const KID = fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf');
@@ -131,6 +137,13 @@ interface Figures {
    * one call per sample, all of a segment's at once, plus the copy.
    */
   onePerSampleBoundRatio?: number;
+  /**
+   * 'cens' and 'cbcs' only: the best ratio (in place) of any decryptor that leaves the cipher to WebCrypto, which
+   * reads and writes contiguous bytes only: one call per segment over its pattern blocks (already gathered), plus
+   * writing the call's output to those blocks in the segment (~13,000 16-byte pieces, with the same word copy as
+   * decrypt.ts), and nothing else (no parsing, no planning, no gathering, no key lookup).
+   */
+  scatterBoundRatio?: number;
   /** 'cens' only: inPlaceRatio with an unrelated random IV per sample (one call per sample, the worst case). */
   randomIvInPlaceRatio?: number;
   /** Longest main-thread gap seen by a MessageChannel ticker while one segment decrypts (in place). */
@@ -248,7 +261,19 @@ async function timeScheme(scheme: Scheme, ivs: IvStyle): Promise<Figures> {
       : { isProtected: true, ivSize: (scheme === 'cenc' ? 8 : 16) as 8 | 16, kid: KID, ...pattern };
   const init = parseInit(buildInit({ scheme, tenc }));
   const segments = Array.from({ length: SEGMENTS }, () => buildSegment({ samples: segmentSamples(scheme, ivs) }));
-  const sampleBytes = parseSegment(segments[0]!, init).samples.map((s) => cipherRanges(s.size, s.encryption!).total);
+  const parsed = parseSegment(segments[0]!, init);
+  const sampleBytes = parsed.samples.map((s) => cipherRanges(s.size, s.encryption!).total);
+  // Where each encrypted piece of a segment sits, as copyRuns reads it: [segment offset, length, stride, count,
+  // offset in the gathered bytes] (every segment has the same layout).
+  const pieces: number[] = [];
+  let gathered = 0;
+  for (const s of parsed.samples) {
+    const { runs } = cipherRanges(s.size, s.encryption!);
+    for (let r = 0; r < runs.length; r += 4) {
+      pieces.push(s.offset + runs[r]!, runs[r + 1]!, runs[r + 2]!, runs[r + 3]!, gathered);
+      gathered += runs[r + 1]! * runs[r + 3]!;
+    }
+  }
   const encryptedBytes = SEGMENTS * sampleBytes.reduce((a, b) => a + b, 0);
 
   const mode = scheme === 'cenc' || scheme === 'cens' ? 'AES-CTR' : 'AES-CBC';
@@ -266,6 +291,10 @@ async function timeScheme(scheme: Scheme, ivs: IvStyle): Promise<Figures> {
   // What one call per segment costs on its own (see Figures.oneCallPerSegmentRatio).
   const perSegment = await Promise.all(
     Array.from({ length: SEGMENTS }, () => rawInputOf(plain.slice(0, encryptedBytes / SEGMENTS - pad))),
+  );
+  // The same with the whole of a segment's encrypted bytes coming out of the call (CBC: plus a padding block).
+  const perSegmentWhole = await Promise.all(
+    Array.from({ length: SEGMENTS }, () => rawInputOf(plain.slice(0, encryptedBytes / SEGMENTS))),
   );
   // In place consumes its input: before each decryption the segment's boxes before mdat (a few KiB: moof and its
   // encryption boxes, which decryption turns into 'free') are put back. mdat then holds the previous run's output,
@@ -298,13 +327,27 @@ async function timeScheme(scheme: Scheme, ivs: IvStyle): Promise<Figures> {
     // ...and, returning a new buffer, allocating it.
     () => Promise.resolve(segments.map((s) => s.slice())),
   ];
+  const patterned = scheme === 'cens' || scheme === 'cbcs';
+  if (patterned) {
+    // One call per segment whose output is written to the pattern's pieces (see Figures.scatterBoundRatio).
+    const iv = new Uint8Array(16);
+    const params = mode === 'AES-CTR' ? { name: mode, counter: iv, length: 128 } : { name: mode, iv };
+    runs.push(async () => {
+      for (let i = 0; i < SEGMENTS; i++) {
+        const clear = new Uint8Array(await crypto.subtle.decrypt(params, rawKey, perSegmentWhole[i]!));
+        copyRuns(pieces, clear, copies[i]!, false);
+      }
+    });
+  }
   if (mode === 'AES-CTR') {
     runs.push(async () => {
       for (let i = 0; i < SEGMENTS; i++) await Promise.all(perSample.map((part) => rawCall(mode, rawKey, part)));
     });
   }
-  const [rawMs = 0, newBufferMs = 0, inPlaceMs = 0, perSegmentMs = 0, copyMs = 0, allocMs = 0, perSampleMs = 0] =
-    await fastest(runs);
+  const times = await fastest(runs);
+  const [rawMs = 0, newBufferMs = 0, inPlaceMs = 0, perSegmentMs = 0, copyMs = 0, allocMs = 0] = times;
+  const scatterMs = patterned ? times[6]! : 0;
+  const perSampleMs = times[patterned ? 7 : 6] ?? 0;
   // A separate, untimed pass watches the main thread: the ticker's own tasks would distort the timing above.
   let maxTaskMs = 0;
   const windows: [number, number][] = [];
@@ -334,6 +377,7 @@ async function timeScheme(scheme: Scheme, ivs: IvStyle): Promise<Figures> {
     inPlaceBoundRatio: round(rawMs / (perSegmentMs + copyMs)),
     newBufferBoundRatio: round(rawMs / (perSegmentMs + copyMs + allocMs)),
     ...(mode === 'AES-CTR' ? { onePerSampleBoundRatio: round(rawMs / (perSampleMs + copyMs)) } : {}),
+    ...(patterned ? { scatterBoundRatio: round(rawMs / scatterMs) } : {}),
     maxTaskMs: round(maxTaskMs),
     longTasks,
   };
