@@ -49,6 +49,8 @@ interface Job {
   chains: Chain[];
   /** Flat runs of RUN numbers: a CipherRanges run (offsets in the source) and where its first piece goes. */
   runs: number[];
+  /** CTR: the call decrypts zeros into the keystream, which is xored into place (see isKeystreamJob); set by plan. */
+  keystream: boolean;
   /** Buffer bytes: the runs, plus (CTR) gaps that start each merged sample on a 16-byte block boundary. */
   size: number;
 }
@@ -72,7 +74,7 @@ function plan(samples: readonly PlannedSample[], callBytes: number): Job[] {
   const cbcJobs = new Map<Uint8Array, Job>();
   let lastCtr: Job | undefined;
   const open = (mode: AesMode, key: Uint8Array, counter: Uint8Array<ArrayBuffer>, size = 0): Job => {
-    const job: Job = { mode, key, counter, chains: [], runs: [], size };
+    const job: Job = { mode, key, counter, chains: [], runs: [], keystream: false, size };
     jobs.push(job);
     return job;
   };
@@ -157,6 +159,7 @@ function plan(samples: readonly PlannedSample[], callBytes: number): Job[] {
       }
     }
   }
+  for (const job of jobs) job.keystream = isKeystreamJob(job);
   return jobs;
 }
 
@@ -218,7 +221,8 @@ export function copyRuns(runs: readonly number[], from: Uint8Array, to: Uint8Arr
  * the keystream itself, and the pieces are xored with it in place: the source is read once, when the clear bytes
  * are written, instead of once more to gather it before the call (the call no longer waits for that pass).
  */
-function keystreamJob(job: Job): boolean {
+function isKeystreamJob(job: Job): boolean {
+  if (job.mode !== 'AES-CTR') return false;
   let strided = false;
   for (let r = 0; r < job.runs.length; r += RUN) {
     // Whole blocks only (pattern pieces always are), so that xorRuns can work in 16-byte steps.
@@ -303,7 +307,7 @@ function startCall(job: Job, { key, tail }: KeyMaterial, from: Uint8Array): Prom
     // One contiguous range (one protected NAL per sample is common): WebCrypto copies it, no need to gather.
     return ctrDecrypt(key, job.counter, new Uint8Array(from.buffer, from.byteOffset + runs[0]!, job.size));
   }
-  if (!tail && keystreamJob(job)) return ctrDecrypt(key, job.counter, zerosOf(job.size));
+  if (job.keystream) return ctrDecrypt(key, job.counter, zerosOf(job.size));
   const buf = scratchOf(job.size + (tail ? CBC_TAIL_BYTES : 0));
   copyRuns(runs, from, buf, true);
   if (!tail) return ctrDecrypt(key, job.counter, buf);
@@ -319,7 +323,7 @@ function startCall(job: Job, { key, tail }: KeyMaterial, from: Uint8Array): Prom
 
 /** Writes the result of `job`'s call into `to` (source layout). */
 function writeResult(job: Job, result: Uint8Array, to: Uint8Array): void {
-  if (job.mode === 'AES-CTR' && keystreamJob(job)) xorRuns(job.runs, result, to);
+  if (job.keystream) xorRuns(job.runs, result, to);
   else copyRuns(job.runs, result, to, false);
 }
 
@@ -338,18 +342,14 @@ async function runJobs(jobs: readonly Job[], source: Uint8Array, targetOf: () =>
   for (const call of calls) call.catch(() => undefined);
   const target = targetOf();
   const results: Uint8Array[] = [];
-  const written: number[] = [];
   try {
     for (let i = 0; i < jobs.length; i++) {
       results[i] = await calls[i]!;
-      if (jobs[i]!.mode === 'AES-CTR') {
-        writeResult(jobs[i]!, results[i]!, target);
-        written.push(i);
-      }
+      if (jobs[i]!.mode === 'AES-CTR') writeResult(jobs[i]!, results[i]!, target);
     }
   } catch (e) {
     // A new target is dropped by the caller; only writes into the source need undoing.
-    if (target === source) await undoCtrWrites(jobs, written, results, material, target);
+    if (target === source) await undoCtrWrites(jobs, results, material, target);
     throw e;
   }
   jobs.forEach((job, i) => {
@@ -358,19 +358,18 @@ async function runJobs(jobs: readonly Job[], source: Uint8Array, targetOf: () =>
   return target;
 }
 
-/** Restores the ciphertext of the CTR jobs in `written` (see runJobs). */
+/** Restores the ciphertext of the CTR jobs whose results runJobs wrote (those with an entry in `results`). */
 async function undoCtrWrites(
   jobs: readonly Job[],
-  written: readonly number[],
   results: readonly Uint8Array[],
   material: readonly KeyMaterial[],
   target: Uint8Array,
 ): Promise<void> {
-  const again = written.map(async (i) => {
+  const again = results.map(async (result, i) => {
     const job = jobs[i]!;
+    if (job.mode !== 'AES-CTR') return;
     // A keystream is xored in: xoring it again restores the ciphertext without another call.
-    const result = keystreamJob(job) ? results[i]! : await startCall(job, material[i]!, target);
-    writeResult(job, result, target);
+    writeResult(job, job.keystream ? result : await startCall(job, material[i]!, target), target);
   });
   // Best effort: the caller reports the first failure, not this one.
   await Promise.allSettled(again);

@@ -470,6 +470,16 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
     // No real key or input makes WebCrypto fail half-way through a segment, so the fourth call is made to fail
     // here (the others run in the real WebCrypto). Earlier results have been written into the input by then
     // (CTR gathered, contiguous and keystream jobs; CBC chains cut across calls); they must be undone.
+    // 1:9 pattern, 16-byte IVs, video-like subsamples.
+    const patterned = (scheme: 'cens' | 'cbcs', dataSeed: number, ivSeed: number): Case => ({
+      scheme,
+      tenc: { isProtected: true, ivSize: 16, kid: KIDS.video, crypt: 1, skip: 9 },
+      samples: [2000, 700, 1610].map((n, i) => ({
+        clear: bytes(n, dataSeed + i),
+        iv: iv16(ivSeed + i),
+        subsamples: videoSubs(n),
+      })),
+    });
     const cases: Case[] = [
       {
         scheme: 'cenc',
@@ -485,24 +495,8 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
         tenc: { isProtected: true, ivSize: 16, kid: KIDS.video },
         samples: [200, 90, 413].map((n, i) => ({ clear: bytes(n, 310 + i), iv: iv16(i + 30) })),
       },
-      {
-        scheme: 'cens',
-        tenc: { isProtected: true, ivSize: 16, kid: KIDS.video, crypt: 1, skip: 9 },
-        samples: [2000, 700, 1610].map((n, i) => ({
-          clear: bytes(n, 320 + i),
-          iv: iv16(50 + i),
-          subsamples: videoSubs(n),
-        })),
-      },
-      {
-        scheme: 'cbcs',
-        tenc: { isProtected: true, ivSize: 16, kid: KIDS.video, crypt: 1, skip: 9 },
-        samples: [2000, 700, 1610].map((n, i) => ({
-          clear: bytes(n, 330 + i),
-          iv: iv16(60 + i),
-          subsamples: videoSubs(n),
-        })),
-      },
+      patterned('cens', 320, 50),
+      patterned('cbcs', 330, 60),
       {
         scheme: 'cbc1',
         tenc: { isProtected: true, ivSize: 16, kid: KIDS.video },
