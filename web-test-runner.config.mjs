@@ -8,7 +8,8 @@ import { defaultReporter } from '@web/test-runner';
 const browsers = requestedBrowsers().map((name) => createLauncher(name));
 
 export default {
-  files: ['test/**/*.test.ts'],
+  // SV_TEST_FILES: the files a rerun still has to run (tools/test-runner/per-browser.mjs), as a JSON list.
+  files: process.env.SV_TEST_FILES ? JSON.parse(process.env.SV_TEST_FILES) : ['test/**/*.test.ts'],
   nodeResolve: true,
   concurrency: 1,
   concurrentBrowsers: 1,

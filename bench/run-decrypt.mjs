@@ -13,11 +13,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench/results/decrypt.json');
 const partial = join(root, 'bench/results/decrypt-partial.tmp');
 
-/** Runs the decrypt bench in `browsers`; merges their figures into decrypt.json. Returns { results, failed }. */
-export function runDecryptBench(browsers = requestedBrowsers()) {
+/** Runs the decrypt bench in `browsers`; merges their figures into decrypt.json. Resolves { results, failed }. */
+export async function runDecryptBench(browsers = requestedBrowsers()) {
   mkdirSync(dirname(out), { recursive: true });
   const results = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
-  const runs = runPerBrowser(browsers, {
+  const runs = await runPerBrowser(browsers, {
     config: join(root, 'bench/decrypt.config.mjs'),
     env: { BENCH_OUT: partial },
     before: () => rmSync(partial, { force: true }),
@@ -32,7 +32,7 @@ export function runDecryptBench(browsers = requestedBrowsers()) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { results, failed } = runDecryptBench();
+  const { results, failed } = await runDecryptBench();
   console.log(JSON.stringify(results, null, 2));
   process.exit(failed ? 1 : 0);
 }

@@ -54,7 +54,7 @@ if (inBrowser.length) {
     media = made.stdout.trim().split('\n').pop();
   }
   const partial = join(resultsDir, 'browser-partial.tmp');
-  const runs = runPerBrowser(browsers, {
+  const runs = await runPerBrowser(browsers, {
     config: join(root, 'bench/browser.config.mjs'),
     env: { BENCH_OUT: partial, BENCH_MEDIA: media, BENCH_FILES: inBrowser.map((p) => FILES[p]).join(',') },
     before: () => rmSync(partial, { force: true }),
@@ -73,7 +73,7 @@ if (inBrowser.length) {
 
 let decrypt = readJson(join(resultsDir, 'decrypt.json'));
 if (only.includes('decrypt')) {
-  const run = runDecryptBench(browsers);
+  const run = await runDecryptBench(browsers);
   decrypt = run.results;
   if (run.failed) failed = true;
 }

@@ -1,9 +1,11 @@
 // Prints one plain line per browser, "<browser>: N passed, N failed, N skipped", so a CI log shows at a
 // glance that tests ran, and how many, in each browser; then the slowest test files (the sum of their tests'
-// durations), which is where to look when CI's time budget grows. With SV_TEST_REPORT set, it also writes there,
-// as JSON, how each failed file failed: `{ failed: [{ file, failedTests }] }`, so that tools/run-tests.mjs can tell
-// a test that failed from a browser that stopped answering (a file with errors but no failed test).
-import { writeFileSync } from 'node:fs';
+// durations), which is where to look when CI's time budget grows. With SV_TEST_REPORT set, it also appends there,
+// one JSON object per line, the files the run will test (`{ testFiles }`) and then each file as it ends
+// (`{ file, passed, failedTests }`), so that tools/test-runner/per-browser.mjs can tell a test that failed from a
+// browser that stopped answering (a file that did not pass with no failed test), while the run goes on, and which
+// files still have to run after it stopped one.
+import { appendFileSync } from 'node:fs';
 
 function duration(results) {
   if (!results) return 0;
@@ -32,8 +34,19 @@ function count(results, acc) {
   return acc;
 }
 
+function record(entry) {
+  if (process.env.SV_TEST_REPORT) appendFileSync(process.env.SV_TEST_REPORT, `${JSON.stringify(entry)}\n`);
+}
+
 export function summaryReporter() {
   return {
+    start({ testFiles }) {
+      record({ testFiles });
+    },
+    reportTestFileResults({ sessionsForTestFile, testFile }) {
+      const failed = sessionsForTestFile.reduce((n, s) => n + failedTests(s.testResults), 0);
+      record({ file: testFile, passed: sessionsForTestFile.every((s) => s.passed), failedTests: failed });
+    },
     onTestRunFinished({ sessions }) {
       const byBrowser = new Map();
       for (const s of sessions) {
@@ -52,12 +65,6 @@ export function summaryReporter() {
         .sort((a, b) => b.s - a.s)
         .slice(0, 8);
       console.log(`slowest files: ${slowest.map((f) => `${f.file} ${f.s.toFixed(1)} s`).join(', ')}`);
-      if (process.env.SV_TEST_REPORT) {
-        const failed = sessions
-          .filter((s) => !s.passed)
-          .map((s) => ({ file: s.testFile, failedTests: failedTests(s.testResults) }));
-        writeFileSync(process.env.SV_TEST_REPORT, JSON.stringify({ failed }));
-      }
     },
   };
 }
