@@ -31,9 +31,11 @@
 //   run, which moves the ratio by 2x.
 // - Firefox runs calls on other threads, concurrently: calls of at most 128 KiB (decrypt.ts CALL_BYTES) and CTR
 //   results written as they arrive brought 'cens' from ~0.7 to 0.72-0.94. 'cbcs' 0.46-0.74 against
-//   scatterBoundRatio 0.62-0.96: the gather before the first call and the scatter after the last (CBC results are
-//   written once all calls succeeded; writing them as they arrive needed a buffer per call, whose allocation cost
-//   more than the overlap won) stay on the critical path.
+//   scatterBoundRatio 0.62-0.96: the gather before the first call and the scatter after the last stay on the
+//   critical path. Writing CBC results as they arrive (which keeps the in-place undo possible only with a buffer per
+//   call) did not close it: with fresh buffers their allocation cost more than the overlap won, and with pooled
+//   buffers 'cbcs' stayed where it was (median 0.73 against 0.735, four runs each), so the scatter of the last
+//   result is not where the time goes.
 // The DataView gather/scatter itself is not slow code: a 13000-block gather takes 10-20 us in a micro-benchmark in
 // Chromium with the bytes in cache (little-endian access, Int32Array views and separate gather/scatter functions
 // made no measurable difference); in the bench, on 2 MiB segments, it takes two to four times that.

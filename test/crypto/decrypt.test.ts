@@ -7,6 +7,7 @@ import { rewriteInitToClear } from '../../src/mp4/rewrite.js';
 import { decryptSample, decryptSegment } from '../../src/crypto/decrypt.js';
 import { MissingKeyError, type KeyLookup } from '../../src/crypto/keys.js';
 import { CryptoError, CryptoErrorCode } from '../../src/crypto/errors.js';
+import { importAesKey } from '../../src/crypto/key-cache.js';
 import {
   buildInit,
   buildSegment,
@@ -22,11 +23,13 @@ const KIDS = {
   rot1: fromHex('c0c1c2c3c4c5c6c7c8c9cacbcccdcecf'),
   rot2: fromHex('d0d1d2d3d4d5d6d7d8d9dadbdcdddedf'),
   unknown: fromHex('e0e1e2e3e4e5e6e7e8e9eaebecedeeef'),
+  other: fromHex('b0b1b2b3b4b5b6b7b8b9babbbcbdbebf'),
 };
 const KEYS = new Map<string, Uint8Array>([
   [toHex(KIDS.video), fromHex('1029289c9986d8881d0c8ccef1a80573')],
   [toHex(KIDS.rot1), fromHex('7143626618e57f67c635b734525524cf')],
   [toHex(KIDS.rot2), fromHex('0cfcc70f3b8e7b7d5c06958e7925960a')],
+  [toHex(KIDS.other), fromHex('5e2a9c0d417b3f88a1c6e04d92b7f315')],
 ]);
 const lookup: KeyLookup = (kid) => KEYS.get(toHex(kid));
 const keyOf = (kid: Uint8Array): Uint8Array => KEYS.get(toHex(kid))!;
@@ -524,6 +527,66 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
       expect(toHex(seg), c.scheme).to.equal(toHex(original));
     }
     expect(crypto.subtle.decrypt).to.equal(SubtleCrypto.prototype.decrypt);
+  });
+
+  it('segments decrypted at the same time, in place, one of them failing half-way, do not touch each other', async () => {
+    // The decryptor keeps module-level buffers (the gather scratch, the zeros of keystream calls) and an audio and a
+    // video segment are often decrypted at once: neither may see the other's bytes, and a failed segment's undo must
+    // restore its own input only.
+    const cbc1: Case = {
+      scheme: 'cbc1',
+      tenc: { isProtected: true, ivSize: 16, kid: KIDS.other },
+      samples: [900, 333, 1200].map((n, i) => ({
+        clear: bytes(n, 350 + i),
+        iv: iv16(80 + i),
+        subsamples: videoSubs(n),
+      })),
+    };
+    const cbcs: Case = {
+      scheme: 'cbcs',
+      tenc: { isProtected: true, ivSize: 16, kid: KIDS.video, crypt: 1, skip: 9 },
+      samples: [2000, 1610].map((n, i) => ({ clear: bytes(n, 360 + i), iv: iv16(85 + i), subsamples: videoSubs(n) })),
+    };
+    const a = await roundTrip(cbc1);
+    const b = await roundTrip(cbcs);
+    const options = { inPlace: true, callBytes: 64 };
+    const [outA, outB] = await Promise.all([
+      decryptSegment(a.seg.slice(), parseInit(a.init), lookup, options),
+      decryptSegment(b.seg.slice(), parseInit(b.init), lookup, options),
+    ]);
+    expect(toHex(outA), 'cbc1').to.equal(toHex(a.out));
+    expect(toHex(outB), 'cbcs').to.equal(toHex(b.out));
+
+    // Segment A (under a key of its own, so that its calls are told apart by their CryptoKey: importAesKey hands
+    // every call of a raw key the same one) fails on its third call while B runs alongside.
+    const keyOfA = await importAesKey(keyOf(KIDS.other), 'AES-CBC');
+    const subtle = crypto.subtle;
+    const decrypt = subtle.decrypt.bind(subtle);
+    let callsOfA = 0;
+    subtle.decrypt = (...args: Parameters<SubtleCrypto['decrypt']>): Promise<ArrayBuffer> =>
+      args[1] === keyOfA && ++callsOfA === 3
+        ? Promise.reject(new DOMException('injected', 'OperationError'))
+        : decrypt(...args);
+    const inputA = a.seg.slice();
+    const inputB = b.seg.slice();
+    try {
+      const [failed, done] = await Promise.all([
+        decryptSegment(inputA, parseInit(a.init), lookup, options).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        decryptSegment(inputB, parseInit(b.init), lookup, options),
+      ]);
+      expect(failed).to.be.instanceOf(CryptoError);
+      expect(callsOfA).to.be.greaterThan(3);
+      expect(toHex(done), 'cbcs beside a failing segment').to.equal(toHex(b.out));
+    } finally {
+      delete (subtle as { decrypt?: unknown }).decrypt;
+    }
+    expect(toHex(inputA), 'failed cbc1 input').to.equal(toHex(a.seg));
+    // The shared buffers still serve later segments.
+    const again = await decryptSegment(a.seg.slice(), parseInit(a.init), lookup, options);
+    expect(toHex(again)).to.equal(toHex(a.out));
   });
 
   it('decryptSample decrypts one sample given its parameters', async () => {
