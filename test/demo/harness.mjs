@@ -207,6 +207,49 @@ async function startWebKitSession(executablePath) {
   };
 }
 
+/** Why the browser gave no answer (it hung or its page crashed): not a verdict on what the test checks. */
+export class NoAnswer extends Error {}
+
+/**
+ * Whether `e` says the browser gave no answer: our own deadline, or a WebDriver error other than the page's own
+ * ('javascript error': a script of the test threw or rejected). A crashed web process answers a pending script with
+ * "Could not parse script result", a gone one with "invalid session id", a hung one not at all (UND_ERR_* timeouts).
+ */
+function isNoAnswer(e) {
+  if (e instanceof NoAnswer) return true;
+  return typeof e?.message === 'string' && e.message.startsWith('WebDriverError:') && e.name !== 'javascript error';
+}
+
+/**
+ * Runs one test's body `fn` within `timeoutMs`. In WebKitGTK, whose GStreamer can deadlock or crash a web process
+ * (tools/test-runner/per-browser.mjs), a body that got no answer from the browser (isNoAnswer) runs once more in a
+ * fresh browser, and the log says so.
+ * An assertion that failed, or an error the page reported, is the test's verdict and never runs again.
+ */
+export async function withRerunIfNoAnswer(browser, title, fn, timeoutMs) {
+  const once = async () => {
+    let timer;
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new NoAnswer(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([fn(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  try {
+    return await once();
+  } catch (e) {
+    if (browser.name !== 'webkit' || !isNoAnswer(e)) throw e;
+    console.log(
+      `⚠ webkit: "${title}" got no answer (${String(e).split('\n')[0]}); running it again in a fresh browser.`,
+    );
+    await browser.renew();
+    return once();
+  }
+}
+
 export function screenshotPath(file) {
   mkdirSync(screenshotDir, { recursive: true });
   return join(screenshotDir, file);

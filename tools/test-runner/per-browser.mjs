@@ -47,8 +47,8 @@ function withoutFiles(args) {
 }
 
 /**
- * One web-test-runner process for `browser`, in its own process group (so a stop takes the browser, its driver and
- * any web process with it). With `watch`, the run is stopped as soon as a file ends with no failed test but
+ * One web-test-runner process for `browser`, in its own process group, so that a stop reaches everything it started
+ * (WebKit's driver and browser, in a group of their own, go when the runner handles SIGTERM). With `watch`, the run is stopped as soon as a file ends with no failed test but
  * without passing (the browser never delivered its results: a hung or crashed page makes every later file wait on
  * it), or when no file has ended for `watch.stallMs`. Resolves `{ code, stopped, report }`.
  */
@@ -78,9 +78,10 @@ function runOnce(browser, { config, args, env, files, watch }) {
       // already gone
     }
   };
-  // Ctrl-C reaches only the foreground process group, which the child left.
+  // Ctrl-C reaches only the foreground process group, which the child left. SIGTERM lets it stop what it started
+  // in groups of its own (WebKit's driver, tools/test-runner/webkit-driver.mjs).
   const onInterrupt = () => {
-    group('SIGKILL');
+    group('SIGTERM');
     process.exit(130);
   };
   process.once('SIGINT', onInterrupt);
@@ -110,7 +111,7 @@ function runOnce(browser, { config, args, env, files, watch }) {
     child.once('exit', (code, signal) => {
       if (watcher) clearInterval(watcher);
       process.off('SIGINT', onInterrupt);
-      group('SIGKILL'); // whatever the runner left behind (a web process that outlived its browser)
+      group('SIGKILL'); // whatever the runner left behind in its group
       const report = readReport(reportPath);
       rmSync(reportPath, { force: true });
       resolve({ code: signal ? null : code, stopped, report });

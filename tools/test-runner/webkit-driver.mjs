@@ -30,6 +30,26 @@ function stopChild(child) {
   });
 }
 
+/** Sends `signal` to every process of the process group `pgid` leads. */
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is empty
+  }
+}
+
+/**
+ * Stops the driver and everything in its process group: the MiniBrowser it started and that browser's web and
+ * network processes, even those that outlived their parent (a web process deadlocked in GStreamer did, in CI:
+ * "WebProcess didn't exit as expected"). SIGTERM first, then SIGKILL for whatever is left once the driver is gone.
+ */
+async function stopDriverGroup(driver) {
+  signalGroup(driver.pid, 'SIGTERM');
+  await stopChild(driver);
+  signalGroup(driver.pid, 'SIGKILL');
+}
+
 /** Starts Xvfb on a display it picks itself (-displayfd) and resolves with ":N". */
 function startXvfb() {
   return new Promise((resolve, reject) => {
@@ -76,6 +96,8 @@ export async function startWebKitDriver() {
   const port = await freePort();
   const driver = spawn(binary, [`--port=${port}`, '--host=127.0.0.1'], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    // A process group of its own, which the browser processes inherit: stopDriverGroup reaches them all.
+    detached: true,
     // Accelerated compositing stays on (Mesa's software GL under Xvfb). With WEBKIT_DISABLE_COMPOSITING_MODE=1 the
     // GStreamer video sink hands each frame to the web process's main thread and waits for it to be painted; when
     // the main thread is itself waiting on a pipeline state change, both wait forever (gdb on a hung WebKitWebProcess
@@ -84,18 +106,21 @@ export async function startWebKitDriver() {
     env: { ...process.env, DISPLAY: display },
   });
   const stop = async () => {
-    await stopChild(driver);
+    await stopDriverGroup(driver);
     await stopChild(xvfb?.child);
   };
   const onExit = () => {
-    driver.kill('SIGKILL');
+    signalGroup(driver.pid, 'SIGKILL');
     xvfb?.child.kill('SIGKILL');
   };
-  // A run stopped with SIGTERM (tools/run-tests.mjs stops one whose browser stopped answering) takes Xvfb and the
-  // driver with it; MiniBrowser and its web process end when their X display goes.
+  // A run stopped with SIGTERM (tools/test-runner/per-browser.mjs stops one whose browser stopped answering) or
+  // interrupted with Ctrl-C (which does not reach the driver's own process group) takes Xvfb, the driver and the
+  // browser with it, through the exit handler.
   const onTerm = () => process.exit(143);
+  const onInterrupt = () => process.exit(130);
   process.once('exit', onExit);
   process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInterrupt);
   try {
     await waitForDriver(port, driver);
   } catch (e) {
@@ -108,6 +133,7 @@ export async function startWebKitDriver() {
     stop: async () => {
       process.off('exit', onExit);
       process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInterrupt);
       await stop();
     },
   };
