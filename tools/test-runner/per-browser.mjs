@@ -104,7 +104,7 @@ function runOnce(browser, { config, args, env, files, watch }) {
       seen = ended.length;
       if (unanswered) stop(`the browser never answered for ${relative(root, unanswered.file)}`);
       else if (Date.now() - lastProgress > watch.stallMs)
-        stop(`no test file ended for ${Math.round(watch.stallMs / 60_000)} min`);
+        stop(`no test file ended for ${Math.round(watch.stallMs / 1000)} s`);
     }, WATCH_MS);
 
   return new Promise((resolve) => {
