@@ -48,9 +48,10 @@ function withoutFiles(args) {
 
 /**
  * One web-test-runner process for `browser`, in its own process group, so that a stop reaches everything it started
- * (WebKit's driver and browser, in a group of their own, go when the runner handles SIGTERM). With `watch`, the run is stopped as soon as a file ends with no failed test but
- * without passing (the browser never delivered its results: a hung or crashed page makes every later file wait on
- * it), or when no file has ended for `watch.stallMs`. Resolves `{ code, stopped, report }`.
+ * (WebKit's driver and browser, in a group of their own, go when the runner handles SIGTERM). With `watch`, the run
+ * is stopped as soon as a file ends with no failed test but without passing (the browser never delivered its
+ * results: a hung or crashed page makes every later file wait on it), or when no file has ended for `watch.stallMs`.
+ * Resolves `{ code, stopped, report }`.
  */
 function runOnce(browser, { config, args, env, files, watch }) {
   const reportPath = join(tmpdir(), `sv-test-report-${process.pid}-${browser}.jsonl`);
