@@ -3,6 +3,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { createLauncher, requestedBrowsers } from './tools/test-runner/browsers.mjs';
 import { summaryReporter } from './tools/test-runner/summary-reporter.mjs';
+import { testFileTimeoutMs } from './tools/test-runner/timeouts.mjs';
 import { defaultReporter } from '@web/test-runner';
 
 const browsers = requestedBrowsers().map((name) => createLauncher(name));
@@ -13,10 +14,7 @@ export default {
   nodeResolve: true,
   concurrency: 1,
   concurrentBrowsers: 1,
-  // A file's tests take under a minute here (the slowest, test/element/encrypted-playback.test.ts, 43-48 s in CI);
-  // two minutes means the browser stopped answering (see tools/test-runner/per-browser.mjs), and `npm run fuzz`'s
-  // long runs get an hour.
-  testsFinishTimeout: process.env.FUZZ_RUNS || process.env.FUZZ_SECONDS ? 60 * 60_000 : 2 * 60_000,
+  testsFinishTimeout: testFileTimeoutMs(),
   browserStartTimeout: 60_000,
   testsStartTimeout: 60_000,
   testFramework: { config: { timeout: 30_000 } },

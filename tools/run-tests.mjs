@@ -5,18 +5,17 @@
 // Extra arguments go to web-test-runner (e.g. `npm test -- --files test/mp4/**/*.test.ts`).
 import { requestedBrowsers } from './test-runner/browsers.mjs';
 import { runPerBrowser } from './test-runner/per-browser.mjs';
+import { testFileTimeoutMs } from './test-runner/timeouts.mjs';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
-const fuzzing = Boolean(process.env.FUZZ_RUNS || process.env.FUZZ_SECONDS);
 const results = await runPerBrowser(requestedBrowsers(), {
   config: 'web-test-runner.config.mjs',
   args: process.argv.slice(2),
   // When a browser stops answering, the files that have not passed run again in a fresh one, twice at most (see
-  // runPerBrowser). A run in which no file ended for half a minute longer than a file may take
-  // (web-test-runner.config.mjs: 2 minutes, an hour for `npm run fuzz`'s long runs) has stopped answering too: a hung
-  // WebKit page can keep web-test-runner from reporting the file it timed out (seen in CI).
+  // runPerBrowser). A run in which no file ended for half a minute longer than a file may take has stopped answering
+  // too: a hung WebKit page can keep web-test-runner from reporting the file it timed out (seen in CI).
   retryUnanswered: 2,
-  stallMs: (fuzzing ? 60 : 2) * 60_000 + 30_000,
+  stallMs: testFileTimeoutMs() + 30_000,
 });
 
 console.log('\n━━━ summary ━━━');

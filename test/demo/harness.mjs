@@ -223,8 +223,8 @@ function isNoAnswer(e) {
 /**
  * Runs one test's body `fn` within `timeoutMs`. In WebKitGTK, whose GStreamer can deadlock or crash a web process
  * (tools/test-runner/per-browser.mjs), a body that got no answer from the browser (isNoAnswer) runs once more in a
- * fresh browser, and the log says so.
- * An assertion that failed, or an error the page reported, is the test's verdict and never runs again.
+ * fresh browser, and the log says so. An assertion that failed, or an error the page reported, is the test's verdict
+ * and never runs again.
  */
 export async function withRerunIfNoAnswer(browser, title, fn, timeoutMs) {
   const once = async () => {
