@@ -41,9 +41,17 @@ function expectedCdm(f: Fixture, fallback: 'auto' | 'always'): 'native' | 'bundl
   return fallback === 'auto' && hasNativeEme && NATIVE_SCHEMES.has(f.scheme) ? 'native' : 'bundled';
 }
 
+/**
+ * The fixtures a suite plays. Where the platform has no EME (WebKit here), fallback=auto takes the same bundled path
+ * as fallback=always, which plays every fixture: auto then plays one, to prove that it picks the bundled CDM.
+ */
+function fixturesFor(fallback: 'auto' | 'always'): Fixture[] {
+  return fallback === 'auto' && !hasNativeEme ? all.filter((x) => x.name === 'cenc') : all;
+}
+
 for (const fallback of ['auto', 'always'] as const) {
-  describe(`<secure-video> plays every encrypted fixture (fallback=${fallback})`, () => {
-    for (const f of all) {
+  describe(`<secure-video> plays the encrypted fixtures (fallback=${fallback})`, () => {
+    for (const f of fixturesFor(fallback)) {
       it(`${f.name}: DASH with the license server`, async () => {
         const el = await fixture<SecureVideo>(
           html`<secure-video muted fallback=${fallback} license-url="/license" src=${f.path + f.dash}></secure-video>`,
@@ -57,7 +65,7 @@ for (const fallback of ['auto', 'always'] as const) {
       });
     }
 
-    for (const f of all.filter((x) => x.name === 'cenc' || x.name === 'cbcs' || x.name === 'cenc-no-pssh')) {
+    for (const f of fixturesFor(fallback).filter((x) => ['cenc', 'cbcs', 'cenc-no-pssh'].includes(x.name))) {
       it(`${f.name}: HLS with the license server`, async () => {
         const el = await fixture<SecureVideo>(
           html`<secure-video muted fallback=${fallback} license-url="/license" src=${f.path + f.hls}></secure-video>`,
