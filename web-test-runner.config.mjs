@@ -1,18 +1,20 @@
 // One config for every test file and every browser. `npm test` (tools/run-tests.mjs) runs it once per
-// browser, one browser at a time; `BROWSERS=firefox npm test` runs a subset.
+// browser, one browser at a time, and Chromium two files at a time (fileConcurrency); `BROWSERS=firefox npm test`
+// runs a subset.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { createLauncher, requestedBrowsers } from './tools/test-runner/browsers.mjs';
+import { createLauncher, fileConcurrency, requestedBrowsers } from './tools/test-runner/browsers.mjs';
 import { summaryReporter } from './tools/test-runner/summary-reporter.mjs';
 import { testFileTimeoutMs } from './tools/test-runner/timeouts.mjs';
 import { defaultReporter } from '@web/test-runner';
 
-const browsers = requestedBrowsers().map((name) => createLauncher(name));
+const names = requestedBrowsers();
+const browsers = names.map((name) => createLauncher(name));
 
 export default {
   // SV_TEST_FILES: the files a rerun still has to run (tools/test-runner/per-browser.mjs), as a JSON list.
   files: process.env.SV_TEST_FILES ? JSON.parse(process.env.SV_TEST_FILES) : ['test/**/*.test.ts'],
   nodeResolve: true,
-  concurrency: 1,
+  concurrency: fileConcurrency(names),
   concurrentBrowsers: 1,
   testsFinishTimeout: testFileTimeoutMs(),
   browserStartTimeout: 60_000,

@@ -85,6 +85,22 @@ export function requestedBrowsers(value = process.env.BROWSERS) {
   return list;
 }
 
+/**
+ * How many test files a run opens at once, each in its own page. Chromium runs two (its suite takes 2.5 minutes
+ * instead of 4 on two cores); Firefox runs one (at two, a file stalled and the run got slower) and so does WebKit
+ * (WebKitGTK's GStreamer deadlocks get likelier under load). A run of several browsers at once takes the smallest.
+ * SV_CONCURRENCY overrides it.
+ */
+export function fileConcurrency(names, override = process.env.SV_CONCURRENCY) {
+  if (override) {
+    const n = Number(override);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`SV_CONCURRENCY: expected a whole number >= 1, got "${override}"`);
+    return n;
+  }
+  return Math.min(...names.map((name) => (name === 'chromium' ? 2 : 1)));
+}
+
 // Chromium flags: the machine has no network, so background services only make noise; the autoplay
 // policy lets tests call play() without a user gesture, as a page with a click would.
 const CHROMIUM_ARGS = [
@@ -97,6 +113,10 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--autoplay-policy=no-user-gesture-required',
   '--disable-dev-shm-usage',
+  // Two test files run at once in two pages (fileConcurrency); the one in the background must not be throttled.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
 ];
 
 const FIREFOX_PREFS = {
