@@ -22,6 +22,9 @@
 //   any decryptor that leaves the cipher to WebCrypto (ours: 0.19 / 0.19; parsing and planning ~0.03 ms, the xor or
 //   gather and scatter passes ~0.03-0.07 ms). 'cenc' with 8-byte IVs needs a keystream, so a call, per sample (the
 //   IV fills the counter's high half, which no call can step): onePerSampleBoundRatio 0.81-1.22, ours 0.60-0.90.
+//   Timed in phases (four segments): parsing, planning and key lookup take ~0.15 ms of the ~1.25 ms the calls alone
+//   take; the rest is how WebKit returns results: the same code, or the bound's bare calls, times 1.0 ms in one run
+//   and 1.75-2.0 ms in the next, so a run's ratio says as much about that as about the decryptor.
 //   'cbc1': ours 0.71-0.81 against inPlaceBoundRatio 0.76-0.91.
 // - Chromium runs the cipher inside the crypto.subtle call on the main thread (a 1 ms busy loop after starting a
 //   call delays its result by the whole cipher time; concurrent calls take as long as one), so nothing overlaps the
