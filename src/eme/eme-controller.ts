@@ -12,27 +12,18 @@ import { fromHex } from '../mp4/bytes.js';
 import { toBase64url } from './base64url.js';
 import type { BundledCdm } from './bundled-cdm.js';
 import { defaultBundledCdm } from './bundled-cdm.js';
-import {
-  CLEAR_KEY,
-  inlineLicense,
-  kidHexOf,
-  kidsOfMessage,
-  licenseRequest,
-  parseClearKeys,
-  releaseAcknowledgement,
-  takeExpiration,
-} from './clear-key.js';
+import { CLEAR_KEY, kidHexOf, kidsOfMessage, licenseRequest } from './clear-key.js';
 import { describeReason, DrmError, DrmErrorCode, isAbort } from './errors.js';
 import { DrmEvent } from './events.js';
 import type { DrmEventMap, KeyStatusesDetail } from './events.js';
 import { initDataKey, kidsOfInitData } from './init-data.js';
 import { aggregateStatuses, deriveState, DrmState, isRestricted, isUsable } from './key-status.js';
 import type { KeyStatus } from './key-status.js';
-import { candidates, noKeySystemError } from './key-system-config.js';
-import type { CdmKind, DrmConfig, RequestAccess, Trial } from './key-system-config.js';
-import { fetchLicense } from './license-client.js';
+import type { CdmKind, DrmConfig, RequestAccess } from './key-system-config.js';
+import { answerMessage } from './license-answer.js';
 import { diagnostics } from './diagnostics.js';
 import { MediaKeysChain } from './media-keys-chain.js';
+import { setUpMediaKeys } from './media-keys-setup.js';
 import { aborted, MAX_TIMER_MS, Run, statusesOf, whenAborted } from './run.js';
 import type { SessionRecord, Setup } from './run.js';
 import type { Diagnostics } from './diagnostics.js';
@@ -309,54 +300,14 @@ export class EmeController implements ReactiveController {
     run.busy++;
     this.#refresh(run);
     try {
-      const config = run.config;
-      if (!config)
-        throw new DrmError(DrmErrorCode.INVALID_CONFIG, 'Encrypted content but no drm config', { field: 'drm' });
-      const tried: Trial[] = [];
-      for (const c of candidates(config, this.#requestNative !== null)) {
-        const request: RequestAccess =
-          c.cdm === 'native' ? this.#requestNative! : (ks, cfgs) => this.#bundled.requestClearKeyAccess(ks, cfgs);
-        let step = 'requestMediaKeySystemAccess';
-        let mediaKeys: MediaKeys | undefined;
-        try {
-          const clearKeys = c.options.clearKeys ? parseClearKeys(c.options.clearKeys) : null;
-          const access = await request(c.keySystem, [c.configuration]);
-          if (run.signal.aborted) aborted(run.signal);
-          step = 'createMediaKeys';
-          mediaKeys = await access.createMediaKeys();
-          if (run.signal.aborted) aborted(run.signal);
-          if (c.options.serverCertificate !== undefined) {
-            step = 'setServerCertificate';
-            await mediaKeys.setServerCertificate(await this.#certificate(c.options.serverCertificate, run.signal));
-            if (run.signal.aborted) aborted(run.signal);
-          }
-          const setup: Setup = {
-            keySystem: c.keySystem,
-            cdm: c.cdm,
-            mediaKeys,
-            options: c.options,
-            sessionType: c.sessionType,
-            clearKeys,
-          };
-          if (c.cdm === 'native' && this.#media) {
-            // A failure here is one more failed candidate: with fallback 'auto' the bundled CDM comes next.
-            step = 'setMediaKeys';
-            await this.#mediaKeysChain.set(this.#media, mediaKeys);
-            if (run.signal.aborted) aborted(run.signal);
-          }
-          run.setup = setup;
-          return setup;
-        } catch (error) {
-          // MediaKeys nobody will use: close a bundled one's key store so nothing waits on it, take a native one off
-          // the element.
-          if (mediaKeys && c.cdm === 'bundled') this.#bundled.keyStoreOf(mediaKeys)?.close();
-          if (mediaKeys && c.cdm === 'native' && this.#media) void this.#mediaKeysChain.detach(this.#media, mediaKeys);
-          if (isAbort(error, run.signal)) throw error;
-          if (error instanceof DrmError) throw error;
-          tried.push({ keySystem: c.keySystem, cdm: c.cdm, reason: `${step}: ${describeReason(error)}` });
-        }
-      }
-      throw noKeySystemError(tried, config);
+      const context = {
+        requestNative: this.#requestNative,
+        bundled: this.#bundled,
+        media: () => this.#media,
+        mediaKeysChain: this.#mediaKeysChain,
+      };
+      run.setup = await setUpMediaKeys(run.config, context, run.signal);
+      return run.setup;
     } catch (error) {
       if (!isAbort(error, run.signal)) this.#fail(run, error);
       throw error;
@@ -364,13 +315,6 @@ export class EmeController implements ReactiveController {
       run.busy--;
       this.#refresh(run);
     }
-  }
-
-  async #certificate(source: string | BufferSource, signal: AbortSignal): Promise<BufferSource> {
-    if (typeof source !== 'string') return source;
-    const response = await fetch(source, { signal, cache: 'no-store' });
-    if (!response.ok) throw new DOMException(`server certificate: HTTP ${response.status}`, 'NetworkError');
-    return response.arrayBuffer();
   }
 
   async #attachMediaKeys(run: Run, mediaKeys: MediaKeys): Promise<void> {
@@ -611,50 +555,19 @@ export class EmeController implements ReactiveController {
     run.busy++;
     this.#refresh(run);
     try {
-      const isClearKey = setup.keySystem === CLEAR_KEY;
-      const kids = isClearKey ? kidsOfMessage(message) : null;
+      const kids = setup.keySystem === CLEAR_KEY ? kidsOfMessage(message) : null;
       if (kids && messageType !== 'license-release') rec.kids = kids;
       const sessionId = rec.session.sessionId;
       const base = { keySystem: setup.keySystem, messageType, sessionId };
-      let response: Uint8Array;
-      let url: string | null = null;
-      let status: number | null = null;
-      let attempts = 1;
-      if (setup.clearKeys && kids && messageType !== 'individualization-request') {
-        this.#emit(DrmEvent.LICENSE_REQUEST, { ...base, url: null, attempt: 1 });
-        response =
-          messageType === 'license-release'
-            ? releaseAcknowledgement(kids)
-            : inlineLicense(kids, setup.clearKeys, rec.type);
-      } else {
-        url =
-          (messageType === 'individualization-request' ? setup.options.individualizationUrl : undefined) ??
-          setup.options.licenseUrl ??
-          null;
-        if (!url) {
-          throw new DrmError(DrmErrorCode.NO_LICENSE_SOURCE, `No licenseUrl for ${setup.keySystem} ${messageType}`, {
-            keySystem: setup.keySystem,
-            messageType,
-          });
-        }
-        const result = await fetchLicense(
-          { url, keySystem: setup.keySystem, messageType, sessionId, body: message, headers: setup.options.headers },
-          run.config?.license,
-          run.signal,
-          { onAttempt: (r) => this.#emit(DrmEvent.LICENSE_REQUEST, { ...base, url: r.url, attempt: r.attempt }) },
-        );
-        if (run.signal.aborted || rec.closed) return;
-        response = result.data;
-        url = result.url;
-        status = result.status;
-        attempts = result.attempts;
-      }
-      let expiration = NaN;
-      if (isClearKey && messageType !== 'license-release') {
-        const taken = takeExpiration(response);
-        response = taken.license;
-        expiration = taken.expiration ?? NaN;
-      }
+      const question = { messageType, message, sessionId, sessionType: rec.type, kids };
+      const { response, url, status, attempts, expiration } = await answerMessage(
+        setup,
+        question,
+        run.config,
+        run.signal,
+        (url, attempt) => this.#emit(DrmEvent.LICENSE_REQUEST, { ...base, url, attempt }),
+      );
+      if (run.signal.aborted || rec.closed) return;
       this.#emit(DrmEvent.LICENSE_RESPONSE, { ...base, url, status, attempts, expiration });
       try {
         await rec.session.update(response as Uint8Array<ArrayBuffer>);
