@@ -11,10 +11,10 @@ const ci = process.env.CI === 'true' || process.env.CI === '1';
 const results = await runPerBrowser(requestedBrowsers(), {
   config: 'web-test-runner.config.mjs',
   args: process.argv.slice(2),
-  // When a browser stops answering, the files that have not passed run again in a fresh one, twice at most (see
+  // When a browser stops answering, the files that have not passed run again in a fresh one, three times at most (see
   // runPerBrowser). A run in which no file ended for half a minute longer than a file may take has stopped answering
   // too: a hung WebKit page can keep web-test-runner from reporting the file it timed out (seen in CI).
-  retryUnanswered: 2,
+  retryUnanswered: 3,
   stallMs: testFileTimeoutMs() + 30_000,
 });
 
