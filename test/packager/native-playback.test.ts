@@ -190,7 +190,11 @@ async function playToEnd(f: Fixture, p: Playback): Promise<void> {
       [t.init, ...t.segments.map((s) => s.file)].map((file) => f.path + file),
     ),
   );
-  await Promise.race([Promise.all(appends), p.failure]);
+  // MSE "Prepare Append": appendBuffer() throws InvalidStateError once the element has an error, which can happen
+  // before its 'error' event is dispatched (seen under load): the element's error is then the outcome.
+  await Promise.race([Promise.all(appends), p.failure]).catch((e: unknown) => {
+    throw p.el.error ?? e;
+  });
   p.mediaSource.endOfStream();
   const playing = until(p.el, 'playing');
   await Promise.race([p.el.play(), p.failure]);
