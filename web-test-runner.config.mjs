@@ -1,20 +1,19 @@
 // One config for every test file and every browser. `npm test` (tools/run-tests.mjs) runs it once per
-// browser, one browser at a time, and Chromium two files at a time (fileConcurrency); `BROWSERS=firefox npm test`
-// runs a subset.
+// browser, one browser at a time and one file at a time (SV_CONCURRENCY for more: fileConcurrency);
+// `BROWSERS=firefox npm test` runs a subset.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { createLauncher, fileConcurrency, requestedBrowsers } from './tools/test-runner/browsers.mjs';
 import { summaryReporter } from './tools/test-runner/summary-reporter.mjs';
 import { testFileTimeoutMs } from './tools/test-runner/timeouts.mjs';
 import { defaultReporter } from '@web/test-runner';
 
-const names = requestedBrowsers();
-const browsers = names.map((name) => createLauncher(name));
+const browsers = requestedBrowsers().map((name) => createLauncher(name));
 
 export default {
   // SV_TEST_FILES: the files a rerun still has to run (tools/test-runner/per-browser.mjs), as a JSON list.
   files: process.env.SV_TEST_FILES ? JSON.parse(process.env.SV_TEST_FILES) : ['test/**/*.test.ts'],
   nodeResolve: true,
-  concurrency: fileConcurrency(names),
+  concurrency: fileConcurrency(),
   concurrentBrowsers: 1,
   testsFinishTimeout: testFileTimeoutMs(),
   browserStartTimeout: 60_000,
