@@ -58,6 +58,8 @@ export async function setUpMediaKeys(
       }
       const element = media();
       if (c.cdm === 'native' && element) {
+        // Inside the try: an element that refuses the MediaKeys is one more failed candidate, so with fallback
+        // 'auto' the bundled CDM comes next.
         step = 'setMediaKeys';
         await mediaKeysChain.set(element, mediaKeys);
         if (signal.aborted) aborted(signal);

@@ -86,7 +86,8 @@ export function requestedBrowsers(value = process.env.BROWSERS) {
 }
 
 /**
- * How many test files a run opens at once, each in its own page: one, unless SV_CONCURRENCY says otherwise.
+ * How many test files a run opens at once: one, unless SV_CONCURRENCY says otherwise (Chromium and Firefox then
+ * open a page per file, WebKit's WebDriver launcher an iframe per file in one page).
  * `SV_CONCURRENCY=2 BROWSERS=chromium npm test` takes 2.5-2.8 minutes instead of 4.2 on two cores, but not by
  * default: in one of four such runs a test met a race that only that load produced (fixed, but others may be
  * there), and a failed test is never run again. Firefox at two stalled a file and got slower; WebKitGTK's GStreamer
