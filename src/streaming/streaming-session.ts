@@ -146,9 +146,12 @@ export class StreamingSession {
     const onAbort = () => void session.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await player.attach(options.media);
+      // shaka's attach() and load() do not always settle once destroy() has run under them (a src change
+      // while attach() waits for 'sourceopen' left it pending forever): an abort ends the wait here, so the
+      // next run, which waits for this one, is never held up by a step of a destroyed player.
+      await untilAborted(player.attach(options.media), signal);
       if (signal.aborted) throw aborted();
-      await player.load(options.src);
+      await untilAborted(player.load(options.src), signal);
       if (signal.aborted) throw aborted();
       // shaka's first variant may be one dropped meanwhile (picked before the restriction could apply): switch now.
       if (session.#restrictor.enforce()) session.#abandonDropped();
@@ -171,4 +174,24 @@ export class StreamingSession {
     })();
     return this.#destroyed;
   }
+}
+
+/**
+ * Settles with `step`, or as soon as `signal` aborts (then fulfilled: the caller checks the signal). A step that
+ * rejects after the abort is ignored, as the run it belonged to is over.
+ */
+function untilAborted(step: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) {
+    step.catch(() => undefined);
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    step
+      .then(resolve, (e: unknown) => (signal.aborted ? resolve(undefined) : reject(e)))
+      .finally(() => {
+        signal.removeEventListener('abort', onAbort);
+      });
+  });
 }
