@@ -16,7 +16,11 @@ const ownerOf = new WeakMap<MediaKeys, HTMLMediaElement>();
 const withKeys = new Set<HTMLMediaElement>();
 /** Object URLs made for a MediaSource (or ManagedMediaSource): how an element's src leads to its MediaSource. */
 const sourceOfUrl = new Map<string, WeakRef<MediaSource>>();
+/** Object URLs made for anything else (a Blob): an element playing one plays no MediaSource. */
+const otherUrls = new Set<string>();
 const elementOfSource = new WeakMap<MediaSource, HTMLMediaElement>();
+/** The URL an element played when it was matched to a MediaSource: another MediaSource needs another URL. */
+const matchedUrl = new WeakMap<HTMLMediaElement, string>();
 const listeners = new Set<() => void>();
 
 let nativeSetMediaKeys: ((this: HTMLMediaElement, mk: MediaKeys | null) => Promise<void>) | undefined;
@@ -43,18 +47,47 @@ export function storeOf(element: HTMLMediaElement): ClearKeyStore | undefined {
   return mk ? keyStoreOf(mk) : undefined;
 }
 
+/** The URL an element plays (its selected source), or '' for none or a srcObject. */
+function urlOf(element: HTMLMediaElement): string {
+  return element.currentSrc || element.src;
+}
+
+/**
+ * The one element that may play `source` through an object URL the polyfill did not see made: players that keep
+ * their own reference to URL.createObjectURL, taken when their script loaded (shaka-player does), make the URL of
+ * their MediaSource with the platform's function when the polyfill was installed after that script ran. An
+ * attached MediaSource (readyState not 'closed', MSE 2.4.1) plays in an element whose URL is a blob: URL; the
+ * candidates are the elements with such a URL that the polyfill knows nothing of, less those already matched to
+ * another MediaSource under that same URL. Only a single candidate is an answer.
+ */
+function unseenUrlElement(source: MediaSource, candidates: HTMLMediaElement[]): HTMLMediaElement | undefined {
+  if (source.readyState === 'closed') return undefined;
+  const unseen = new Set(
+    candidates.filter((el) => {
+      const url = urlOf(el);
+      if (!url.startsWith('blob:') || sourceOfUrl.has(url) || otherUrls.has(url)) return false;
+      return matchedUrl.get(el) !== url;
+    }),
+  );
+  return unseen.size === 1 ? [...unseen][0] : undefined;
+}
+
 /** The media element playing `source` (through an object URL or srcObject), or undefined. */
 export function elementOf(source: MediaSource): HTMLMediaElement | undefined {
   const known = elementOfSource.get(source);
   if (known) return known;
   const candidates = [...withKeys, ...document.querySelectorAll<HTMLMediaElement>('video, audio')];
-  const found = candidates.find((el) => {
-    if ((el as { srcObject?: unknown }).srcObject === source) return true;
-    const url = el.currentSrc || el.src;
-    return url !== '' && sourceOfUrl.get(url)?.deref() === source;
-  });
+  const found =
+    candidates.find((el) => {
+      if ((el as { srcObject?: unknown }).srcObject === source) return true;
+      const url = urlOf(el);
+      return url !== '' && sourceOfUrl.get(url)?.deref() === source;
+    }) ?? unseenUrlElement(source, candidates);
   // A MediaSource is attached once, to one element (MSE 3.5.1): the answer never changes.
-  if (found) elementOfSource.set(source, found);
+  if (found) {
+    elementOfSource.set(source, found);
+    matchedUrl.set(found, urlOf(found));
+  }
   return found;
 }
 
@@ -137,6 +170,7 @@ export function installMediaElement(): void {
     const url = createObjectURL(obj);
     // Kept after the page revokes the URL (players do so at once): the element still plays that MediaSource.
     if (typeof MediaSource === 'function' && obj instanceof MediaSource) sourceOfUrl.set(url, new WeakRef(obj));
+    else otherUrls.add(url);
     return url;
   });
 }
@@ -147,4 +181,5 @@ export function uninstallMediaElement(): void {
   withKeys.clear();
   listeners.clear();
   sourceOfUrl.clear();
+  otherUrls.clear();
 }
