@@ -2,12 +2,13 @@
  * installClearKeyPolyfill() / uninstallClearKeyPolyfill(): the bundled Clear Key CDM behind the platform's EME entry
  * points, for players that use EME themselves (shaka-player, hls.js, dash.js, ...).
  *
- * What is patched: navigator.requestMediaKeySystemAccess (Clear Key only; other key systems go to the platform),
- * navigator.mediaCapabilities.decodingInfo (Clear Key keySystemConfiguration only), HTMLMediaElement setMediaKeys /
- * mediaKeys (and onencrypted / onwaitingforkey where missing), URL.createObjectURL (to know which MediaSource an
- * element plays), MediaSource addSourceBuffer and the SourceBuffer members (see source-buffer.ts), and, where the
- * platform has no EME, the global interface names (MediaKeys, MediaKeySession, ...). uninstall puts back every
- * original property descriptor.
+ * What is patched: navigator.requestMediaKeySystemAccess (Clear Key only; other key systems go to the platform) and
+ * navigator.mediaCapabilities.decodingInfo (Clear Key keySystemConfiguration only), on those objects and in front of
+ * whatever players' own polyfills assign there before or after (patches.ts interceptMethod); HTMLMediaElement
+ * setMediaKeys / mediaKeys (and onencrypted / onwaitingforkey where missing), URL.createObjectURL (to know which
+ * MediaSource an element plays), MediaSource addSourceBuffer and the SourceBuffer members (see source-buffer.ts),
+ * and, where the platform has no EME, the global interface names (MediaKeys, MediaKeySession, ...). uninstall puts
+ * back every original property descriptor (or what was assigned to an intercepted member since).
  */
 import {
   CLEAR_KEY_SYSTEM,
@@ -21,7 +22,7 @@ import {
 import { ClearKeyMediaEncryptedEvent } from './events.js';
 import { clearKeyDecodingInfo } from './media-capabilities.js';
 import { installMediaElement, uninstallMediaElement } from './media-element.js';
-import { patch, patchMethod, restoreAll } from './patches.js';
+import { interceptMethod, patch, restoreAll } from './patches.js';
 import { installSourceBuffers } from './source-buffer.js';
 
 export interface ClearKeyPolyfillOptions {
@@ -59,26 +60,27 @@ async function platformHasClearKey(): Promise<boolean> {
 }
 
 function apply(): void {
-  const nav = Navigator.prototype;
-  const nativeRequest = navigator.requestMediaKeySystemAccess as RequestAccess | undefined;
-  patchMethod(
-    nav,
+  // On the navigator and MediaCapabilities objects themselves, in front of whatever a player's own polyfills put
+  // there before or after (see interceptMethod).
+  interceptMethod<RequestAccess>(
+    navigator,
     'requestMediaKeySystemAccess',
-    function requestMediaKeySystemAccess(
-      this: Navigator,
-      keySystem: string,
-      configurations: MediaKeySystemConfiguration[],
-    ): Promise<MediaKeySystemAccess> {
-      if (String(keySystem) === CLEAR_KEY_SYSTEM || !nativeRequest) {
-        return requestClearKeyAccess(keySystem, configurations);
-      }
-      return nativeRequest.call(this, keySystem, configurations);
-    },
+    (behind) =>
+      function requestMediaKeySystemAccess(
+        this: Navigator,
+        keySystem: string,
+        configurations: MediaKeySystemConfiguration[],
+      ): Promise<MediaKeySystemAccess> {
+        const next = behind();
+        if (String(keySystem) === CLEAR_KEY_SYSTEM || !next) {
+          return requestClearKeyAccess(keySystem, configurations);
+        }
+        return next.call(this, keySystem, configurations);
+      },
   );
   const capabilities = (navigator as { mediaCapabilities?: MediaCapabilities }).mediaCapabilities;
   if (capabilities && typeof capabilities.decodingInfo === 'function') {
-    const target = Object.getPrototypeOf(capabilities) as object;
-    patchMethod(target, 'decodingInfo', clearKeyDecodingInfo(capabilities.decodingInfo));
+    interceptMethod(capabilities, 'decodingInfo', clearKeyDecodingInfo);
   }
   const g = globalThis as Record<string, unknown>;
   const interfaces: Record<string, unknown> = {
@@ -103,7 +105,11 @@ function apply(): void {
  */
 export function installClearKeyPolyfill(options: ClearKeyPolyfillOptions = {}): Promise<boolean> {
   if (installed) return Promise.resolve(true);
-  if (options.force) {
+  // Without force, the decision waits for the platform's answer (a promise) only where there is a platform EME to
+  // ask. Where there is none (WebKitGTK), install acts at once, before the call returns, as with force: a page
+  // that calls install() in one <script> and loads a player that reads EME entry points when its script runs
+  // (hls.js) in the next gets the polyfill without awaiting anything.
+  if (options.force || typeof navigator.requestMediaKeySystemAccess !== 'function') {
     apply();
     installed = true;
     return Promise.resolve(true);

@@ -36,8 +36,14 @@ function keySystemConfigurationOf(config: MediaDecodingConfiguration): MediaKeyS
   return out;
 }
 
-export function clearKeyDecodingInfo(original: DecodingInfo): DecodingInfo {
+/**
+ * The decodingInfo() that answers Clear Key itself; `behind()` gives the decodingInfo() it asks for everything else
+ * and for the decoding part (the platform's, or a player polyfill's that wraps it).
+ */
+export function clearKeyDecodingInfo(behind: () => DecodingInfo | undefined): DecodingInfo {
   return async function decodingInfo(this: MediaCapabilities, config: MediaDecodingConfiguration) {
+    const original = behind();
+    if (!original) throw new TypeError('decodingInfo is not available');
     const ks = config?.keySystemConfiguration;
     if (!ks || ks.keySystem !== CLEAR_KEY_SYSTEM) return original.call(this, config);
     const { keySystemConfiguration: _, ...decoding } = config;

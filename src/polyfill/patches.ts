@@ -6,6 +6,8 @@ interface Patch {
   target: object;
   key: PropertyKey;
   original: PropertyDescriptor | undefined;
+  /** Puts the member back when restoring `original` would not do (see interceptMethod). */
+  restore?: () => void;
 }
 
 const applied: Patch[] = [];
@@ -35,11 +37,79 @@ export function descriptorOf(target: object | null, key: PropertyKey): PropertyD
   return undefined;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any method signature
+export type Method = (this: any, ...args: any[]) => unknown;
+
+/**
+ * Puts a method in front of an own member of `target` (a platform object such as `navigator`) that stays in front
+ * when other code assigns the member later. Polyfills of players wrap EME entry points by plain assignment, and
+ * some reassign them again on their first call (shaka-player's installAll() does both, for
+ * navigator.requestMediaKeySystemAccess and navigator.mediaCapabilities.decodingInfo): with a data property, the
+ * first assignment after install would shadow or drop the polyfill's method, the platform's would answer, and in
+ * which order a page installed the two would decide which CDM plays. So the member becomes an accessor: reading it
+ * gives the front method; assigning it changes only what stands behind the front.
+ *
+ * `front(behind)` makes the method; `behind()` gives what it should call for what it does not handle itself (the
+ * member as it was, or whatever was assigned since; undefined when there is nothing). A function assigned there
+ * that calls back the front method it read earlier (as a wrapper installed after this one does) reaches, on that
+ * nested synchronous call, the member of target's prototype, so the chain ends instead of looping.
+ */
+export function interceptMethod<M extends Method>(
+  target: object,
+  key: PropertyKey,
+  front: (behind: () => M | undefined) => M,
+): void {
+  const own = Object.getOwnPropertyDescriptor(target, key);
+  const inherited = descriptorOf(Object.getPrototypeOf(target) as object | null, key)?.value as M | undefined;
+  const current = descriptorOf(target, key);
+  const initial = (current?.get ? current.get.call(target) : current?.value) as M | undefined;
+  let behind = initial;
+  let depth = 0;
+  const through = (fn: M): M =>
+    function (this: unknown, ...args: unknown[]) {
+      depth++;
+      try {
+        return fn.apply(this, args);
+      } finally {
+        depth--;
+      }
+    } as M;
+  const method = front(() => {
+    const fn = depth > 0 ? inherited : behind;
+    return typeof fn === 'function' ? through(fn) : undefined;
+  });
+  applied.push({
+    target,
+    key,
+    original: own,
+    restore: () => {
+      // Assigned since install: what was assigned last is the member now, as it would be without the polyfill.
+      if (behind === initial) restoreDescriptor(target, key, own);
+      else if (!own && behind === inherited) restoreDescriptor(target, key, undefined);
+      else Object.defineProperty(target, key, { value: behind, writable: true, configurable: true, enumerable: true });
+    },
+  });
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: own?.enumerable ?? true,
+    get: () => method,
+    set(value: unknown) {
+      // Putting back the front method read earlier means "what was there before me": the platform's.
+      behind = (value === method ? inherited : value) as M | undefined;
+    },
+  });
+}
+
+function restoreDescriptor(target: object, key: PropertyKey, original: PropertyDescriptor | undefined): void {
+  if (original) Object.defineProperty(target, key, original);
+  else delete (target as Record<PropertyKey, unknown>)[key];
+}
+
 /** Restores every patched member, last patch first. */
 export function restoreAll(): void {
   while (applied.length) {
     const p = applied.pop()!;
-    if (p.original) Object.defineProperty(p.target, p.key, p.original);
-    else delete (p.target as Record<PropertyKey, unknown>)[p.key];
+    if (p.restore) p.restore();
+    else restoreDescriptor(p.target, p.key, p.original);
   }
 }

@@ -21,8 +21,9 @@ const g = globalThis as Record<string, unknown> & { ManagedMediaSource?: typeof 
 /** Every member the polyfill may patch, as [owner, key]. */
 function members(): [object, PropertyKey][] {
   const list: [object, PropertyKey][] = [
-    [Navigator.prototype, 'requestMediaKeySystemAccess'],
-    [MediaCapabilities.prototype, 'decodingInfo'],
+    // On the objects themselves, where players' own polyfills assign them (interceptMethod in patches.ts).
+    [navigator, 'requestMediaKeySystemAccess'],
+    [navigator.mediaCapabilities, 'decodingInfo'],
     [URL, 'createObjectURL'],
     [MediaSource.prototype, 'addSourceBuffer'],
     [MediaSource.prototype, 'removeSourceBuffer'],
@@ -137,6 +138,93 @@ describe('polyfill: install and uninstall', () => {
     uninstallClearKeyPolyfill();
     uninstallClearKeyPolyfill();
     expect(snapshot().every((d, i) => sameDescriptor(d, before[i]))).to.equal(true);
+  });
+});
+
+describe("polyfill: installed before or after a player's own EME polyfills", () => {
+  // shaka.polyfill.installAll() assigns navigator.requestMediaKeySystemAccess and
+  // navigator.mediaCapabilities.decodingInfo (wrappers that call what they read first, and that put that back on
+  // their first call). Whichever comes first, Clear Key must stay with the bundled CDM and the rest reach the platform.
+  type Request = typeof navigator.requestMediaKeySystemAccess;
+  const rejection = (p: Promise<unknown>): Promise<string> =>
+    p.then(
+      () => 'resolved',
+      (e: Error) => e.name,
+    );
+  let platform: string;
+  before(async () => {
+    platform = navigator.requestMediaKeySystemAccess
+      ? await rejection(navigator.requestMediaKeySystemAccess('org.example.none', [CONFIG]))
+      : 'NotSupportedError';
+  });
+  afterEach(() => {
+    uninstallClearKeyPolyfill();
+    delete (navigator as unknown as Record<string, unknown>).requestMediaKeySystemAccess;
+    delete (navigator.mediaCapabilities as unknown as Record<string, unknown>).decodingInfo;
+  });
+
+  /** A wrapper as a player polyfill assigns it: records the key systems it sees, calls what it read. */
+  function wrap(seen: string[]): Request {
+    const read = navigator.requestMediaKeySystemAccess;
+    const wrapper: Request = function (this: Navigator, keySystem, configurations) {
+      seen.push(keySystem);
+      return read
+        ? read.call(this, keySystem, configurations)
+        : Promise.reject(new DOMException('', 'NotSupportedError'));
+    };
+    navigator.requestMediaKeySystemAccess = wrapper;
+    return read;
+  }
+
+  it('a wrapper assigned after install: Clear Key stays bundled, other key systems pass it to the platform', async () => {
+    await installClearKeyPolyfill({ force: true });
+    const seen: string[] = [];
+    const read = wrap(seen);
+    const access = await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [CONFIG]);
+    expect(isBundledMediaKeys(await access.createMediaKeys())).to.equal(true);
+    // The wrapper calls the polyfill's method it read, which must not call the wrapper again.
+    expect(await rejection(navigator.requestMediaKeySystemAccess('org.example.none', [CONFIG]))).to.equal(platform);
+    expect(seen).to.deep.equal(['org.example.none']);
+    // The wrapper puts back what it read: still the polyfill in front.
+    navigator.requestMediaKeySystemAccess = read;
+    const again = await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [CONFIG]);
+    expect(isBundledMediaKeys(await again.createMediaKeys())).to.equal(true);
+  });
+
+  it('a wrapper assigned before install: Clear Key is bundled, other key systems go through the wrapper', async () => {
+    const seen: string[] = [];
+    wrap(seen);
+    await installClearKeyPolyfill({ force: true });
+    const access = await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [CONFIG]);
+    expect(isBundledMediaKeys(await access.createMediaKeys())).to.equal(true);
+    expect(await rejection(navigator.requestMediaKeySystemAccess('org.example.none', [CONFIG]))).to.equal(platform);
+    expect(seen).to.deep.equal(['org.example.none']);
+    // Uninstall leaves the wrapper as the page had it.
+    uninstallClearKeyPolyfill();
+    navigator.requestMediaKeySystemAccess('org.example.none', [CONFIG]).catch(() => undefined);
+    expect(seen).to.deep.equal(['org.example.none', 'org.example.none']);
+  });
+
+  it('a decodingInfo wrapper assigned before install: a Clear Key keySystemConfiguration gets the bundled CDM', async () => {
+    const read = navigator.mediaCapabilities.decodingInfo;
+    navigator.mediaCapabilities.decodingInfo = function (this: MediaCapabilities, config) {
+      return read.call(this, config);
+    };
+    await installClearKeyPolyfill({ force: true });
+    const info = (await navigator.mediaCapabilities.decodingInfo({
+      type: 'media-source',
+      video: { contentType: VIDEO_TYPE, width: 320, height: 180, bitrate: 200000, framerate: 25 },
+      keySystemConfiguration: { keySystem: 'org.w3.clearkey', initDataType: 'cenc' },
+    })) as MediaCapabilitiesDecodingInfo;
+    expect(info.supported).to.equal(true);
+    expect(isBundledMediaKeys(await info.keySystemAccess!.createMediaKeys())).to.equal(true);
+  });
+
+  it('install() without force acts before it returns where the platform has no EME (WebKitGTK here)', async () => {
+    // So a page may call it in one <script> and load hls.js, which reads EME entry points as it loads, in the next.
+    const result = installClearKeyPolyfill();
+    expect(isClearKeyPolyfillInstalled()).to.equal(isWebKit);
+    expect(await result).to.equal(isWebKit);
   });
 });
 
