@@ -1,9 +1,10 @@
 /**
  * navigator.requestMediaKeySystemAccess() for the bundled Clear Key CDM (EME 3) and its MediaKeySystemAccess (EME 4).
- * Configuration selection follows EME 3.1.1.1 "Get Supported Configuration" and 3.1.1.2 "Get Supported Capabilities
+ * Configuration selection follows EME 3.1.1.1 "Get Supported Configuration" and 3.1.1.3 "Get Supported Capabilities
  * for Audio/Video Type", with Clear Key's capabilities (EME 9.1.1): robustness '' only, no distinctive identifier,
  * 'temporary' sessions and, where IndexedDB exists, 'persistent-license' sessions.
  */
+import { judgeContentType } from './content-type.js';
 import { domError } from './errors.js';
 import { isSupportedInitDataType } from './init-data.js';
 import { createClearKeyMediaKeys, type ClearKeyMediaKeys } from './media-keys.js';
@@ -61,11 +62,27 @@ export class ClearKeyMediaKeySystemAccess implements MediaKeySystemAccess {
     };
   }
 
-  /** EME 4.1 createMediaKeys(): resolves from a queued task with a MediaKeys for the selected configuration. */
+  /**
+   * EME 4.1 createMediaKeys(): resolves from a queued task with a MediaKeys for the selected configuration. Step 2.2
+   * ("Load and initialize the Key System") fails in a document with an opaque origin (a sandboxed iframe without
+   * allow-same-origin, a data: URL): a CDM's state is kept per origin (EME Privacy Considerations: data "MUST be
+   * origin-specific"), and such a document has no origin to keep it under. The error is Chromium's for the same
+   * case (SecurityError, "EME use is not allowed on unique origins"): an origin restriction, in WebIDL's terms.
+   */
   createMediaKeys(): Promise<ClearKeyMediaKeys> {
     const sessionTypes = this.#configuration.sessionTypes as MediaKeySessionType[];
-    return new Promise((resolve) => queueTask(() => resolve(createClearKeyMediaKeys(sessionTypes))));
+    return new Promise((resolve, reject) =>
+      queueTask(() => {
+        if (isOpaqueOrigin()) reject(domError('SecurityError', 'EME is not available to an opaque origin'));
+        else resolve(createClearKeyMediaKeys(sessionTypes));
+      }),
+    );
   }
+}
+
+/** Whether this document's origin is opaque: its serialization is "null" (HTML 7.1.1 ASCII serialization). */
+function isOpaqueOrigin(): boolean {
+  return (globalThis as { origin?: string }).origin === 'null';
 }
 
 /**
@@ -163,7 +180,7 @@ function getSupportedConfiguration(candidate: Configuration): Configuration | un
   return accumulated;
 }
 
-/** EME 3.1.1.2 Get Supported Capabilities for Audio/Video Type; undefined stands for the spec's null. */
+/** EME 3.1.1.3 Get Supported Capabilities for Audio/Video Type; undefined stands for the spec's null. */
 function getSupportedCapabilities(
   mediaType: 'audio' | 'video',
   requested: readonly MediaKeySystemMediaCapability[],
@@ -173,9 +190,10 @@ function getSupportedCapabilities(
     const contentType = capability.contentType ?? '';
     // 3.3. An empty contentType fails the whole list.
     if (contentType === '') return undefined;
-    // 3.4-3.11. A valid MIME type of this media type that the platform can play (this CDM hands clear media to MSE).
-    if (!contentType.trim().toLowerCase().startsWith(`${mediaType}/`)) continue;
-    if (!platformSupportsType(contentType)) continue;
+    // 3.4-3.11. A valid, strictly audio/video MIME type whose container and codecs this CDM judges itself
+    // (content-type.ts); only then is the platform asked whether it can decode it (this CDM hands clear media to MSE).
+    const normalized = judgeContentType(mediaType, contentType);
+    if (normalized === undefined || !platformSupportsType(normalized)) continue;
     // 3.12. Robustness: only '' (9.1.1).
     if ((capability.robustness ?? '') !== '') continue;
     // encryptionScheme extension: null means any scheme.

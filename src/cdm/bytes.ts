@@ -10,16 +10,22 @@ export function copyBufferSource(source: unknown): Uint8Array | undefined {
   return view ? view.slice() : undefined;
 }
 
-/** A zero-copy Uint8Array over a BufferSource, or undefined if it is not one. */
+/**
+ * A zero-copy Uint8Array over a BufferSource, or undefined if it is not one. No EME BufferSource argument is
+ * [AllowShared] (WebIDL 3.2.26 BufferSource conversion: a SharedArrayBuffer, or a view onto one, is a TypeError), so
+ * shared memory is not a BufferSource here. Buffers from other realms are recognised by their tag, not instanceof.
+ */
 export function viewOf(source: unknown): Uint8Array | undefined {
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  // SharedArrayBuffer and buffers from other realms: recognised by their tag, not by instanceof.
-  const tag = Object.prototype.toString.call(source);
-  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
-    return new Uint8Array(source as ArrayBuffer);
+  if (ArrayBuffer.isView(source)) {
+    if (isShared(source.buffer)) return undefined;
+    return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   }
+  if (Object.prototype.toString.call(source) === '[object ArrayBuffer]') return new Uint8Array(source as ArrayBuffer);
   return undefined;
+}
+
+function isShared(buffer: ArrayBufferLike): boolean {
+  return Object.prototype.toString.call(buffer) === '[object SharedArrayBuffer]';
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -33,12 +33,25 @@ export class CdmError extends Error {
   }
 }
 
-/** The DOMException names the EME algorithms use. */
+/** The DOMException names the EME algorithms use (and SecurityError, for a document with an opaque origin). */
 export type EmeErrorName =
-  'NotSupportedError' | 'InvalidStateError' | 'InvalidAccessError' | 'QuotaExceededError' | 'NotAllowedError';
+  | 'NotSupportedError'
+  | 'InvalidStateError'
+  | 'InvalidAccessError'
+  | 'QuotaExceededError'
+  | 'NotAllowedError'
+  | 'SecurityError';
 
-/** A DOMException named as an EME algorithm step says ("return a promise rejected with ..."). */
+/**
+ * A DOMException named as an EME algorithm step says ("return a promise rejected with ..."). WebIDL now has a
+ * QuotaExceededError interface (a DOMException subclass with `quota` and `requested`, both null here) that replaces
+ * DOMException's "QuotaExceededError" name; it is used where the browser has it, so the error is the one a native
+ * API would throw.
+ */
 export function domError(name: EmeErrorName, message: string): DOMException {
+  const QuotaExceeded = (globalThis as { QuotaExceededError?: new (message?: string) => DOMException })
+    .QuotaExceededError;
+  if (name === 'QuotaExceededError' && typeof QuotaExceeded === 'function') return new QuotaExceeded(message);
   return new DOMException(message, name);
 }
 

@@ -41,7 +41,7 @@ export type SessionType = MediaKeySessionType;
 
 /** A sanitized update() response: a license (EME 9.1.4) or a release acknowledgement (EME 9.1.6). */
 export type LicenseResponse =
-  { kind: 'license'; keys: ClearKey[]; type: SessionType } | { kind: 'release-ack'; kids: Uint8Array[] };
+  { kind: 'license'; keys: ClearKey[]; type: SessionType | undefined } | { kind: 'release-ack'; kids: Uint8Array[] };
 
 function encodeJson(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
@@ -75,7 +75,10 @@ export function parseResponse(bytes: Uint8Array): LicenseResponse {
   throw new TypeError('The response is neither a JWK Set ("keys") nor a release acknowledgement ("kids")');
 }
 
-/** EME 9.1.4 License Format: a JWK Set (RFC 7517 5) of "oct" keys, with an optional session "type". */
+/**
+ * EME 9.1.4 License Format: a JWK Set (RFC 7517 5) of "oct" keys, with an optional session "type". The type is
+ * undefined when the member is absent: such a license updates a session of either type (see session.ts update()).
+ */
 function parseJwkSet(json: Record<string, unknown>): LicenseResponse {
   const list = json['keys'];
   if (!Array.isArray(list) || list.length === 0) throw new TypeError('The JWK Set has no keys');
@@ -97,8 +100,8 @@ function parseJwkSet(json: Record<string, unknown>): LicenseResponse {
     }
     return { kid: kidBytes, key, minHdcpVersion };
   });
-  const type = json['type'] ?? 'temporary';
-  if (type !== 'temporary' && type !== 'persistent-license') {
+  const type = json['type'];
+  if (type !== undefined && type !== 'temporary' && type !== 'persistent-license') {
     throw new TypeError('The JWK Set "type" is not a MediaKeySessionType');
   }
   return { kind: 'license', keys, type };

@@ -55,26 +55,34 @@ export class ClearKeyMediaKeys implements MediaKeys {
     return session;
   }
 
-  /** EME 6.3 setServerCertificate(): Clear Key has no server certificates (9.1.1), so step 1 resolves false. */
+  /**
+   * EME 6.3 setServerCertificate(): Clear Key has no server certificates (9.1.1), so step 1 resolves false. The
+   * argument is checked first: WebIDL conversion (anything but an unshared ArrayBuffer or view is a TypeError), then
+   * an empty certificate (step 2's TypeError). The spec orders step 1 before step 2, so an empty certificate would
+   * resolve false; the W3C test suite (syntax-mediakeys) and both browsers' own Clear Key reject it, and a page that
+   * passes an empty certificate has a bug worth reporting, so the argument errors come first here.
+   */
   setServerCertificate(serverCertificate: BufferSource): Promise<boolean> {
-    if (!viewOf(serverCertificate)) return rejectType('serverCertificate is not a BufferSource');
+    const certificate = viewOf(serverCertificate);
+    if (!certificate) return rejectType('serverCertificate is not a BufferSource');
+    if (certificate.byteLength === 0) return rejectType('serverCertificate is empty');
     return new Promise((resolve) => queueTask(() => resolve(false)));
   }
 
   /**
-   * EME 6.4 getStatusForPolicy(): a policy with no present member is a TypeError, and so is a minHdcpVersion outside
-   * the HDCP Version Registry (WebIDL enum HDCPVersion). Clear Key has no output protection to fail, so every valid
-   * policy is 'usable'.
+   * EME 6.4 getStatusForPolicy(): a policy with no present member is a TypeError. minHdcpVersion is a DOMString in
+   * EME (the WICG draft's HDCPVersion enum is gone): '' asks for no HDCP at all, a version from the HDCP Version
+   * Registry asks for that version, and any other string names no HDCP version (a TypeError, as in Chromium and
+   * Firefox). Clear Key has no output protection to fail, so every valid policy is 'usable'.
    */
   getStatusForPolicy(policy?: MediaKeysPolicy): Promise<MediaKeyStatus> {
     if (policy !== undefined && policy !== null && typeof policy !== 'object') {
       return rejectType('policy is not a MediaKeysPolicy dictionary');
     }
     const version = policy?.minHdcpVersion;
-    if (version !== undefined && !HDCP_VERSIONS.includes(String(version))) {
-      return rejectType(`'${String(version)}' is not an HDCPVersion`);
-    }
     if (version === undefined) return rejectType('The policy has no minHdcpVersion');
+    const text = String(version);
+    if (text !== '' && !HDCP_VERSIONS.includes(text)) return rejectType(`'${text}' is not an HDCP version`);
     return new Promise((resolve) => queueTask(() => resolve('usable')));
   }
 }

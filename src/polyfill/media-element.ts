@@ -7,6 +7,7 @@
  * onencrypted / onwaitingforkey handler attributes are added.
  */
 import { isBundledMediaKeys, keyStoreOf, type ClearKeyStore } from '../cdm/index.js';
+import { domError } from '../cdm/errors.js';
 import { queueTask } from '../cdm/task-queue.js';
 import { descriptorOf, patch, patchMethod } from './patches.js';
 
@@ -97,7 +98,7 @@ function setMediaKeys(this: HTMLMediaElement, mediaKeys: MediaKeys | null): Prom
     // EME 7.2 step 3: a MediaKeys in use by another element is a QuotaExceededError.
     const owner = ownerOf.get(mediaKeys);
     if (owner && owner !== this) {
-      return Promise.reject(new DOMException('The MediaKeys is in use by another media element', 'QuotaExceededError'));
+      return Promise.reject(domError('QuotaExceededError', 'The MediaKeys is in use by another media element'));
     }
     // A native MediaKeys goes first: the element then decodes clear media only.
     const native = nativeMediaKeys?.call(this);

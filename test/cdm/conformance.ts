@@ -130,6 +130,21 @@ export function license(keys: TestKeys, kidsHex: string[], type?: MediaKeySessio
   });
 }
 
+/**
+ * Shared memory in the two forms a BufferSource argument could be given it: a SharedArrayBuffer and a view onto one.
+ * A shared WebAssembly.Memory gives one without cross-origin isolation (the SharedArrayBuffer constructor is hidden
+ * then). No EME BufferSource argument is [AllowShared], so every one of them must throw TypeError for these.
+ */
+export function sharedBuffers(): [string, BufferSource][] {
+  const shared = new WebAssembly.Memory({ shared: true, initial: 1, maximum: 1 }).buffer;
+  const view = new Uint8Array(shared);
+  view.set([0x7b, 0x7d]);
+  return [
+    ['SharedArrayBuffer', shared as unknown as BufferSource],
+    ['Uint8Array(SharedArrayBuffer)', view as unknown as BufferSource],
+  ];
+}
+
 /** Resolves with the next `type` event at `target`. */
 export function next<E extends Event = Event>(target: EventTarget, type: string): Promise<E> {
   return new Promise((resolve) => target.addEventListener(type, (e) => resolve(e as E), { once: true }));

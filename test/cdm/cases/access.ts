@@ -140,6 +140,46 @@ export function describeAccessCases(impl: Implementation): void {
       expect(noneLeft).to.equal('rejected:NotSupportedError');
     });
 
+    it('judges contentType itself: container, codecs and parameters (3.1.1.3 steps 3.4-3.11)', async () => {
+      const granted = (media: 'audio' | 'video', contentType: string) =>
+        settle(
+          impl
+            .access(KEY_SYSTEM, [{ [`${media}Capabilities`]: [{ contentType }] }])
+            .then((a) => a.getConfiguration()[`${media}Capabilities`]![0]!.contentType),
+        );
+      const refused = 'rejected:NotSupportedError';
+      // Not strictly a video (audio) type: codecs of the other media type, or a type of the other media.
+      expect(await granted('video', 'video/mp4; codecs="mp4a.40.2"')).to.equal(refused);
+      expect(await granted('video', 'video/mp4; codecs="avc1.64000d,mp4a.40.2"')).to.equal(refused);
+      expect(await granted('audio', 'audio/mp4; codecs="avc1.4d401e"')).to.equal(refused);
+      expect(await granted('audio', 'audio/webm; codecs="vp8"')).to.equal(refused);
+      expect(await granted('video', 'video/webm; codecs="vorbis"')).to.equal(refused);
+      expect(await granted('audio', VIDEO_TYPE)).to.equal(refused);
+      expect(await granted('video', AUDIO_TYPE)).to.equal(refused);
+      // Codecs the container does not carry.
+      expect(await granted('video', 'video/webm; codecs="avc1.64000d"')).to.equal(refused);
+      expect(await granted('audio', 'audio/webm; codecs="mp4a.40.2"')).to.equal(refused);
+      expect(await granted('audio', 'audio/mp4; codecs="vorbis"')).to.equal(refused);
+      // Codec names are case-sensitive; unknown ones are not supported.
+      expect(await granted('video', 'video/mp4; codecs="AVC1.64000D"')).to.equal(refused);
+      expect(await granted('video', 'video/mp4; codecs="fake"')).to.equal(refused);
+      // A parameter other than codecs, and an empty entry in the codecs list.
+      expect(await granted('video', 'video/mp4; foo="bar"')).to.equal(refused);
+      expect(await granted('video', `${VIDEO_TYPE}; foo="bar"`)).to.equal(refused);
+      expect(await granted('video', 'video/mp4; codecs=",avc1.64000d"')).to.equal(refused);
+      expect(await granted('video', 'video/mp4; codecs="avc1.64000d,"')).to.equal(refused);
+      expect(await granted('video', 'video/fake')).to.equal(refused);
+      expect(await granted('video', 'fake')).to.equal(refused);
+      // Spelling that stays valid: case of the type and parameter name, whitespace; the contentType comes back as given.
+      for (const valid of [
+        'VIDEO/MP4; CODECS="avc1.64000d"',
+        ' video/mp4 ;  codecs=" avc1.64000d " ',
+        'video/mp4;codecs=avc1.64000d',
+      ]) {
+        expect(await granted('video', valid), valid).to.equal(`resolved:${JSON.stringify(valid)}`);
+      }
+    });
+
     it('accepts the encryption schemes it decrypts and drops the others', async () => {
       const scheme = (encryptionScheme: string) =>
         settle(

@@ -10,6 +10,7 @@ import {
   keyIdsInitData,
   mediaKeysFor,
   next,
+  sharedBuffers,
   testKeys,
   toHexString,
   type TestKeys,
@@ -98,6 +99,13 @@ export function describeKeyStatusMapCases(impl: Implementation): void {
     it('throws TypeError from has()/get() for a key ID that is not a BufferSource', () => {
       expect(() => map.has('a0a1' as any)).to.throw(TypeError);
       expect(() => map.get({} as any)).to.throw(TypeError);
+    });
+
+    it('throws TypeError from has()/get() for shared memory (BufferSource is not [AllowShared])', () => {
+      for (const [kind, buffer] of sharedBuffers()) {
+        expect(() => map.has(buffer), kind).to.throw(TypeError);
+        expect(() => map.get(buffer), kind).to.throw(TypeError);
+      }
     });
 
     it('hands out copies: writing to an iterated key ID does not change the map', () => {

@@ -19,6 +19,7 @@ import {
   next,
   pssh,
   settle,
+  sharedBuffers,
   statuses,
   testKeys,
   type TestKeys,
@@ -134,6 +135,12 @@ export function describeSessionCases(impl: Implementation): void {
         expect(await outcome('keyids', new Uint8Array(0))).to.equal('rejected:TypeError');
         expect(await outcome('foo', hex(VIDEO))).to.equal('rejected:NotSupportedError');
         expect(await outcome('CENC', hex(VIDEO))).to.equal('rejected:NotSupportedError');
+        for (const [kind, buffer] of sharedBuffers()) {
+          // BufferSource is not [AllowShared]: WebIDL conversion throws, so the promise rejects with TypeError.
+          expect(await settle(() => mediaKeys.createSession().generateRequest('keyids', buffer)), kind).to.equal(
+            'rejected:TypeError',
+          );
+        }
       });
 
       it('rejects init data that is not valid for its type with TypeError (step 10.1-10.3)', async () => {
@@ -199,6 +206,15 @@ export function describeSessionCases(impl: Implementation): void {
         await session.update(license(keys, [VIDEO]));
         await change;
         expect(seen).to.deep.equal([session, 'keystatuseschange']);
+      });
+
+      it('rejects shared memory with TypeError (BufferSource is not [AllowShared])', async () => {
+        const session = await requested([VIDEO]);
+        for (const [kind, buffer] of sharedBuffers()) {
+          expect(await settle(() => session.update(buffer)), kind).to.equal('rejected:TypeError');
+        }
+        expect(session.keyStatuses.size).to.equal(0);
+        await session.close();
       });
 
       it('rejects before a request and after close with InvalidStateError (steps 1-2)', async () => {
