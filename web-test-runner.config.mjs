@@ -25,6 +25,7 @@ export default {
     (await import('./tools/test-runner/license-middleware.mjs')).licenseMiddleware(),
     (await import('./tools/test-runner/fuzz-middleware.mjs')).fuzzConfigMiddleware(),
     (await import('./tools/test-runner/csp-middleware.mjs')).cspMiddleware(),
+    (await import('./tools/test-runner/range-middleware.mjs')).rangeMiddleware(),
   ],
   reporters: [defaultReporter(), summaryReporter()],
 };

@@ -7,7 +7,7 @@ import { parseSgpd } from './boxes/sgpd.js';
 import { parseSbgp } from './boxes/sbgp.js';
 import { parseStsd, type SampleEntry } from './boxes/stsd.js';
 import { parseHdlr } from './boxes/hdlr.js';
-import type { SegmentInfo } from './segment.js';
+import type { BaseOffsetRewrite, SegmentInfo } from './segment.js';
 import { box, concat, fourcc } from './writer.js';
 
 function wholeBoxBytes(b: Box): Uint8Array {
@@ -73,17 +73,47 @@ export function rewriteInitToClear(bytes: Uint8Array): Uint8Array {
 }
 
 const FREE = fourcc('free');
+const TFHD_BASE_DATA_OFFSET = 0x1;
+const TFHD_DEFAULT_BASE_IS_MOOF = 0x20000;
 
 /**
- * Turns every encryption-only box of a parsed segment (senc, saiz, saio, seig sbgp/sgpd, pssh) into a 'free' box of
- * the same size, in place. `out` must hold the same layout as the bytes `segment` was parsed from (usually a copy).
- * Sizes and trun data offsets stay valid because nothing moves.
+ * Rewrites, in place, a tfhd that states base_data_offset as default-base-is-moof (ISO/IEC 14496-12 8.8.7.1) and
+ * its truns' data_offset as counted from the moof. The tfhd loses the 8-byte field and an 8-byte 'free' box (8.1.2)
+ * takes its room right after it, so nothing else moves. Media Source Extensions take a media segment on its own, so
+ * a position in the original file means nothing there (Chromium refuses it; the ISO BMFF byte stream format asks
+ * for default-base-is-moof, MSE-ISOBMFF 3).
+ */
+function rebase(out: Uint8Array, r: BaseOffsetRewrite): void {
+  const { tfhd } = r;
+  // Only a plain 32-bit size header is rewritten: a tfhd never needs a largesize.
+  if (tfhd.headerSize !== 8) return;
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const at = tfhd.start;
+  const size = tfhd.size;
+  const flags = view.getUint32(at + 8) & 0xffffff;
+  const version = out[at + 8]!;
+  // Fields after base_data_offset move 8 bytes up: version/flags (4) and track_ID (4) stay, the 8-byte offset goes.
+  out.copyWithin(at + 16, at + 24, at + size);
+  view.setUint32(at, size - 8);
+  view.setUint32(at + 8, (version << 24) | ((flags & ~TFHD_BASE_DATA_OFFSET) | TFHD_DEFAULT_BASE_IS_MOOF));
+  view.setUint32(at + size - 8, 8);
+  out.set(FREE, at + size - 4);
+  for (const t of r.truns) view.setInt32(t.box.start + t.box.headerSize + 8, t.dataOffset);
+}
+
+/**
+ * Turns every encryption-only box of a parsed segment (senc, saiz, saio, seig sbgp/sgpd, pssh, and their PIFF 'uuid'
+ * forms) into a 'free' box of the same size, in place, and rewrites an explicit tfhd base_data_offset as
+ * default-base-is-moof (see rebase). `out` must hold the same layout as the bytes `segment` was parsed from (usually
+ * a copy). Sizes and sample positions stay valid because nothing moves.
  */
 export function freeEncryptionBoxes(out: Uint8Array, segment: SegmentInfo): void {
   for (const b of segment.encryptionBoxes) {
     // The type sits after the 32-bit size; a 64-bit size keeps the same position for the type (ISO/IEC 14496-12 4.2).
     out.set(FREE, b.start + 4);
+    // A 'uuid' box turned 'free' keeps its 16-byte extended type as free bytes: a free box's payload is ignored.
   }
+  for (const r of segment.baseOffsetRewrites) rebase(out, r);
 }
 
 /**

@@ -47,8 +47,22 @@ export interface SegmentSample {
   encryption: SampleEncryption | undefined;
 }
 
+/**
+ * A track fragment whose tfhd states base_data_offset (ISO/IEC 14496-12 8.8.7.1), to be rewritten in the clear
+ * output as default-base-is-moof: the offset is a position in a file these bytes are only part of once a player
+ * appends them, and Chromium's MSE refuses it. Every trun of the traf has a data_offset, recomputed from the moof.
+ */
+export interface BaseOffsetRewrite {
+  /** The tfhd box: it loses its 8-byte base_data_offset, and an 8-byte 'free' box takes the room. */
+  tfhd: Box;
+  /** Each trun box and its data_offset counted from the start of the moof. */
+  truns: { box: Box; dataOffset: number }[];
+}
+
 export interface SegmentInfo {
   samples: SegmentSample[];
+  /** Track fragments with an explicit base_data_offset (see BaseOffsetRewrite). */
+  baseOffsetRewrites: BaseOffsetRewrite[];
   /** pssh boxes carried in moof (key rotation) or at the top level. */
   pssh: PsshBox[];
   /** Every distinct KID a protected sample needs, in order of first use. */
@@ -237,6 +251,7 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
   const kidHexes = new Set<string>();
   let lastKid: Uint8Array | undefined;
   const encryptionBoxes: Box[] = [];
+  const baseOffsetRewrites: BaseOffsetRewrite[] = [];
   for (const b of top) {
     if (b.type === 'pssh') {
       pssh.push(parsePssh(b));
@@ -264,6 +279,8 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
   for (const moof of top.filter((b) => b.type === 'moof')) {
     const moofChildren = childBoxes(moof);
     let prevTrafEnd: number | undefined;
+    // Where the file these bytes come from starts, relative to them, once a traf states base_data_offset (below).
+    let fileShift: number | undefined;
     for (const b of moofChildren) {
       if (b.type === 'pssh') {
         pssh.push(parsePssh(b));
@@ -286,36 +303,78 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
         fail(Mp4ErrorCode.BAD_VALUE, `sample_description_index ${sdi} out of range`, tfhdBox.path, { sdi });
       }
       const defaultSize = tfhd.defaultSampleSize ?? track.trex?.defaultSampleSize ?? 0;
-      // Base data offset rules, ISO/IEC 14496-12 8.8.7.1. base_data_offset is taken as relative to these bytes.
-      const base =
-        tfhd.baseDataOffset ??
-        (tfhd.flags & TfhdFlags.DEFAULT_BASE_IS_MOOF || prevTrafEnd === undefined ? moof.start : prevTrafEnd);
-      const ctx: TrafContext = { track, traf, children, samples: [], base };
-      let cursor = base;
-      for (const trunBox of children.filter((b) => b.type === 'trun')) {
-        // At most one sample per 4 input bytes: a run with per-sample sizes spends 4 bytes on each anyway, and a
-        // run without them still needs its samples' data; this caps the records kept at a fraction of the input.
-        const trun = parseTrun(trunBox, Math.floor(bytes.length / 4) - samples.length - ctx.samples.length);
-        if (trun.dataOffset !== undefined) cursor = base + trun.dataOffset;
-        for (let i = 0; i < trun.sampleCount; i++) {
-          const size = trun.sampleSizes ? trun.sampleSizes[i]! : defaultSize;
-          if (cursor < 0 || !inMdat(cursor, size)) {
-            fail(
-              Mp4ErrorCode.SIZE_MISMATCH,
-              `Sample ${i} (offset ${cursor}, ${size} bytes) lies outside mdat`,
-              trunBox.path,
-              {
-                sample: i,
-                offset: cursor,
-                size,
-              },
-            );
+      const truns = children
+        .filter((b) => b.type === 'trun')
+        .map((box) => ({
+          box,
+          // At most one sample per 4 input bytes: a run with per-sample sizes spends 4 bytes on each anyway, and a
+          // run without them still needs its samples' data; this caps the records kept at a fraction of the input.
+          run: parseTrun(box, Math.floor(bytes.length / 4) - samples.length),
+        }));
+      const place = (base: number): { offset: number; size: number }[] => {
+        const placed: { offset: number; size: number }[] = [];
+        let cursor = base;
+        for (const { box, run } of truns) {
+          if (run.dataOffset !== undefined) cursor = base + run.dataOffset;
+          if (placed.length + run.sampleCount > Math.floor(bytes.length / 4) - samples.length) {
+            fail(Mp4ErrorCode.SIZE_MISMATCH, `More samples than the segment can hold`, box.path);
           }
-          ctx.samples.push({ offset: cursor, size });
-          cursor += size;
+          for (let i = 0; i < run.sampleCount; i++) {
+            const size = run.sampleSizes ? run.sampleSizes[i]! : defaultSize;
+            if (cursor < 0 || !inMdat(cursor, size)) {
+              fail(
+                Mp4ErrorCode.SIZE_MISMATCH,
+                `Sample ${i} (offset ${cursor}, ${size} bytes) lies outside mdat`,
+                box.path,
+                {
+                  sample: i,
+                  offset: cursor,
+                  size,
+                },
+              );
+            }
+            placed.push({ offset: cursor, size });
+            cursor += size;
+          }
+        }
+        return placed;
+      };
+      let placed: { offset: number; size: number }[];
+      let base: number;
+      if (tfhd.baseDataOffset === undefined) {
+        // Base data offset rules, ISO/IEC 14496-12 8.8.7.1.
+        base = tfhd.flags & TfhdFlags.DEFAULT_BASE_IS_MOOF || prevTrafEnd === undefined ? moof.start : prevTrafEnd;
+        placed = place(base);
+      } else {
+        // An explicit base_data_offset is a position in the file, and where these bytes sit in that file is not
+        // known here: they may be the whole file, or a part of it (a player fetching the fragment by byte range, a
+        // page appending what follows the moov). The moof's first explicit base is taken as the moof's own position,
+        // as GPAC (MP4Box) writes it, and each traf's base is counted from there; where the samples then fall
+        // outside the mdats, the offsets are read as positions in these bytes (the whole file, another writer).
+        fileShift ??= tfhd.baseDataOffset - moof.start;
+        try {
+          base = tfhd.baseDataOffset - fileShift;
+          placed = place(base);
+        } catch (e) {
+          if (!(e instanceof Mp4ParseError) || fileShift === 0) throw e;
+          base = tfhd.baseDataOffset;
+          placed = place(base);
+        }
+        if (truns.every((t) => t.run.dataOffset !== undefined) && placed.length > 0) {
+          let n = 0;
+          baseOffsetRewrites.push({
+            tfhd: tfhdBox,
+            truns: truns.map(({ box, run }) => {
+              const first = placed[n]?.offset ?? moof.start;
+              n += run.sampleCount;
+              return { box, dataOffset: first - moof.start };
+            }),
+          });
         }
       }
-      prevTrafEnd = cursor;
+      const ctx: TrafContext = { track, traf, children, samples: placed, base };
+      const last = placed[placed.length - 1];
+      prevTrafEnd = last ? last.offset + last.size : base;
       const enc = encryptionOf(bytes, ctx, sdi - 1);
       ctx.samples.forEach((s, i) => {
         const e = enc[i];
@@ -340,5 +399,5 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
       }
     }
   }
-  return { samples, pssh, kids, encryptionBoxes };
+  return { samples, baseOffsetRewrites, pssh, kids, encryptionBoxes };
 }

@@ -1,7 +1,8 @@
 // Builders for the boxes Common Encryption adds (ISO/IEC 23001-7 8, and ISO/IEC 14496-12 for the generic ones).
 // Each returns the whole box, header included.
 import { CLEAR_KEY_SYSTEM_ID } from '../../src/mp4/boxes/pssh.js';
-import { box, concat, fourcc, fullBox, u16, u32, u8 } from '../../src/mp4/writer.js';
+import { fromHex } from '../../src/mp4/bytes.js';
+import { box, concat, fourcc, fullBox, u16, u24, u32, u8 } from '../../src/mp4/writer.js';
 import type { Subsample } from './subsamples.js';
 
 /** crypt_byte_block:skip_byte_block in 16-byte blocks (ISO/IEC 23001-7 9.6). */
@@ -36,13 +37,52 @@ export function tenc(f: TencFields): Uint8Array {
  * ProtectionSchemeInfoBox (ISO/IEC 14496-12 8.12.1) with frma (original format), schm (scheme, version 0x00010000,
  * ISO/IEC 23001-7 4.2) and schi/tenc.
  */
-export function sinf(originalFormat: string, scheme: string, tencFields: TencFields): Uint8Array {
+export function sinf(
+  originalFormat: string,
+  scheme: string,
+  tencFields: TencFields,
+  piff?: 'also' | 'only',
+): Uint8Array {
+  const schi =
+    piff === 'only' ? [piffTenc(tencFields)] : piff ? [tenc(tencFields), piffTenc(tencFields)] : [tenc(tencFields)];
   return box(
     'sinf',
     box('frma', fourcc(originalFormat)),
     fullBox('schm', 0, 0, fourcc(scheme), u32(0x0001_0000)),
-    box('schi', tenc(tencFields)),
+    box('schi', ...schi),
   );
+}
+
+/** A PIFF 1.1 'uuid' box (PIFF 5.3: extended type after the 'uuid' type, then a full box's version and flags). */
+export function piffBox(userType: string, version: number, flags: number, ...payload: Uint8Array[]): Uint8Array {
+  return box('uuid', fromHex(userType), u8(version), u24(flags), ...payload);
+}
+
+export const PIFF_TENC = '8974dbce7be74c5184f97148f9882554';
+export const PIFF_PSSH = 'd08a4f1810f34a82b6c832d8aba183d3';
+export const PIFF_SENC = 'a2394f525a9b4f14a2446c427c648df4';
+
+/** PIFF AlgorithmID (PIFF 1.1 5.3.2): 0 not encrypted, 1 AES-128-CTR, 2 AES-128-CBC. */
+export const PIFF_AES_CTR = 1;
+
+/** PIFF 1.1 TrackEncryptionBox (5.3.2): default_AlgorithmID (24 bits), default_IV_size, default_KID. */
+export function piffTenc(f: TencFields): Uint8Array {
+  return piffBox(PIFF_TENC, 0, 0, u24(f.isProtected ? PIFF_AES_CTR : 0), u8(f.perSampleIvSize), f.kid);
+}
+
+/** PIFF 1.1 ProtectionSystemSpecificHeaderBox (5.3.1): SystemID, DataSize, Data (no KID list: like pssh v0). */
+export function piffPssh(systemId: Uint8Array, data: Uint8Array): Uint8Array {
+  return piffBox(PIFF_PSSH, 0, 0, systemId, u32(data.length), data);
+}
+
+/** A version 1 pssh (ISO/IEC 23001-7 8.1.2) for any system ID, KIDs listed, no Data. */
+export function psshV1(systemId: Uint8Array, kids: readonly Uint8Array[]): Uint8Array {
+  return fullBox('pssh', 1, 0, systemId, u32(kids.length), ...kids, u32(0));
+}
+
+/** A version 0 pssh (ISO/IEC 23001-7 8.1.2) with system-specific Data. */
+export function psshV0(systemId: Uint8Array, data: Uint8Array): Uint8Array {
+  return fullBox('pssh', 0, 0, systemId, u32(data.length), data);
 }
 
 /** A version 1 pssh (ISO/IEC 23001-7 8.1) for the W3C Clear Key system: KIDs listed, no Data (EME Clear Key). */

@@ -11,6 +11,7 @@ import {
   type IndexFixture,
   type KeysFile,
 } from './fixtures.js';
+import { buildFormatFixtures, type FormatFixture } from './formats.js';
 import { readSource } from './source.js';
 
 export interface FixtureSet {
@@ -19,6 +20,8 @@ export interface FixtureSet {
   index: IndexFixture[];
   /** The fixtures of VARIANT_FIXTURES (index.json's `variantFixtures`). */
   variantIndex: IndexFixture[];
+  /** The fixtures of formats.ts (index.json's `formatFixtures`). */
+  formatIndex: FormatFixture[];
 }
 
 export function readKeys(fixturesDir: string): KeysFile {
@@ -38,6 +41,10 @@ export function buildFixtureSet(fixturesDir: string): FixtureSet {
     });
   const index = build(FIXTURES);
   const variantIndex = build(VARIANT_FIXTURES);
+  const formatIndex = buildFormatFixtures(source, keys).map((built) => {
+    for (const [file, bytes] of built.files) files.set(`${built.index.name}/${file}`, bytes);
+    return built.index;
+  });
   // Raw keys for HLS KEYFORMAT="identity" URIs (see hls.ts). TEST keys only, as in keys.json.
   for (const [kid, key] of Object.entries(keys.keys)) files.set(`keys/${kid}.key`, fromHex(key));
   const doc = {
@@ -50,7 +57,9 @@ export function buildFixtureSet(fixturesDir: string): FixtureSet {
     fixtures: index,
     // Fixtures with more than one video track (see VARIANT_FIXTURES): apart, so loops over `fixtures` stay as they are.
     variantFixtures: variantIndex,
+    // Layouts of other packagers (see formats.ts): their own shape (muxed tracks, single files), apart again.
+    formatFixtures: formatIndex,
   };
   files.set('index.json', new TextEncoder().encode(JSON.stringify(doc, null, 2) + '\n'));
-  return { files, index, variantIndex };
+  return { files, index, variantIndex, formatIndex };
 }

@@ -38,6 +38,10 @@ export interface TrackProtection {
    * clear-lead fragments to select in tfhd (ISO/IEC 14496-12 8.8.7).
    */
   clearSampleEntry: boolean;
+  /** Write tenc in its PIFF 1.1 'uuid' form too (see piffTenc); 'only' leaves the ISO tenc out. Default: ISO only. */
+  piffTenc?: 'also' | 'only';
+  /** Whole boxes for moov in place of the Clear Key pssh of initPsshKids (other system IDs, PIFF forms). */
+  initPsshBoxes?: Uint8Array[];
 }
 
 export interface SegmentProtection {
@@ -88,7 +92,7 @@ export function encryptInit(init: Uint8Array, p: TrackProtection): Uint8Array {
         const entries = readBoxes(b.payload.subarray(8), b.path);
         const encrypted = entries.map((entry) =>
           rebuild(entry, entryType, sampleEntryPrefix(info.kind), () => undefined, [
-            sinf(entry.type, p.scheme, tencFields),
+            sinf(entry.type, p.scheme, tencFields, p.piffTenc),
           ]),
         );
         const clear = p.clearSampleEntry ? entries.map(boxBytes) : [];
@@ -99,7 +103,7 @@ export function encryptInit(init: Uint8Array, p: TrackProtection): Uint8Array {
   return concat(
     ...readBoxes(init).map((b) => {
       if (b.type !== 'moov') return boxBytes(b);
-      const pssh = p.initPsshKids ? [clearKeyPssh(p.initPsshKids)] : [];
+      const pssh = p.initPsshBoxes ?? (p.initPsshKids ? [clearKeyPssh(p.initPsshKids)] : []);
       return rebuild(b, 'moov', 0, down(['trak', 'mdia', 'minf', 'stbl', 'stsd']), pssh);
     }),
   );

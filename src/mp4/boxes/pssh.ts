@@ -1,11 +1,23 @@
 // Protection System Specific Header box, ISO/IEC 23001-7 8.1 ('pssh', full box, version 0 or 1).
 import { readBoxes, type Box } from '../box.js';
-import { fromHex } from '../bytes.js';
+import { bytesEqual, fromHex } from '../bytes.js';
 import { Mp4ErrorCode, Mp4ParseError } from '../errors.js';
 import { ByteReader } from '../reader.js';
 
 /** W3C "Clear Key" system ID, 1077efec-c0b2-4d02-ace3-3c1e52e2fb4b (EME Initialization Data Format Registry, cenc). */
 export const CLEAR_KEY_SYSTEM_ID: Uint8Array = fromHex('1077efecc0b24d02ace33c1e52e2fb4b');
+
+/**
+ * DASH-IF Clear Key system ID, e2719d58-a985-b3c9-781a-b030af78d30e (DASH-IF IOP 7.6.2.4; the DASH-IF system ID
+ * registry). Packagers such as GPAC write their Clear Key pssh under it; its version 1 boxes list KIDs as the W3C
+ * one's do, so both name Clear Key keys.
+ */
+export const DASHIF_CLEAR_KEY_SYSTEM_ID: Uint8Array = fromHex('e2719d58a985b3c9781ab030af78d30e');
+
+/** Whether a pssh SystemID is a Clear Key one: the W3C common system ID or the DASH-IF one. */
+export function isClearKeySystemId(systemId: Uint8Array): boolean {
+  return bytesEqual(systemId, CLEAR_KEY_SYSTEM_ID) || bytesEqual(systemId, DASHIF_CLEAR_KEY_SYSTEM_ID);
+}
 
 export interface PsshBox {
   version: 0 | 1;
