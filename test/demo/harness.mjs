@@ -184,11 +184,15 @@ async function startWebKitSession(executablePath) {
   return {
     browser,
     // WebKitWebDriver can answer a navigation while the previous page (playing media) is still unloading; a script
-    // sent then dies with the old page. So wait until the new document is the one asked for.
+    // sent then dies with the old page. So wait until the new document is the one asked for (its hash aside: a page
+    // may name in the hash what it shows, as the demo gallery does).
     goto: async (url) => {
       await browser.url(url);
+      const asked = url.split('#')[0];
       await browser.waitUntil(
-        async () => (await browser.execute(() => `${location.href} ${document.readyState}`)) === `${url} complete`,
+        async () =>
+          (await browser.execute(() => `${location.href.split('#')[0]} ${document.readyState}`)) ===
+          `${asked} complete`,
         { timeout: 30_000, interval: 100, timeoutMsg: `${url} did not load` },
       );
     },
@@ -258,9 +262,10 @@ export function screenshotPath(file) {
 /**
  * Runs in the page: waits until the first <secure-video> matching `selector` has played past `seconds` with its keys
  * usable, and resolves with what it saw. It rejects as soon as the element reports an error, and after `deadlineMs`
- * with the element's state (a deadline for a hung run, not a timing assertion). Self-contained: it is serialized.
+ * with the element's state (a deadline for a hung run, not a timing assertion). With `click: false` it never calls
+ * play(): the page must start playback itself (autoplay). Self-contained: it is serialized.
  */
-export async function playsInPage({ selector, seconds, deadlineMs }) {
+export async function playsInPage({ selector, seconds, deadlineMs, click = true }) {
   const find = () => document.querySelector(selector);
   await customElements.whenDefined('secure-video');
   const el =
@@ -287,8 +292,8 @@ export async function playsInPage({ selector, seconds, deadlineMs }) {
     const timer = setTimeout(() => done(() => reject(new Error(`did not play: ${describe()}`))), deadlineMs);
     function check() {
       if (el.status === 'error' || el.drmState === 'error') return done(() => reject(new Error(describe())));
-      // A browser that blocked autoplay gets the click a visitor would give.
-      if (el.status === 'loaded' && el.paused && el.currentTime === 0) el.play().catch(() => undefined);
+      // A browser that blocked autoplay gets the click a visitor would give, unless the test says it must not need one.
+      if (click && el.status === 'loaded' && el.paused && el.currentTime === 0) el.play().catch(() => undefined);
       if (el.currentTime > seconds && el.drmState === 'usable') done(resolve);
     }
     for (const t of types) el.addEventListener(t, check);
