@@ -72,7 +72,8 @@ const VIEWPORT = { width: 1280, height: 1000 };
 
 /**
  * Opens one browser with one page: `goto(url)`, `evaluate(fn, arg)` (fn runs in the page and may return a promise;
- * it must be self-contained), `screenshot(path)`, `renew()` (a fresh page for the next test), `close()`.
+ * it must be self-contained), `screenshot(path)` (the whole page, to a file), `capture()` (the viewport, a PNG Buffer),
+ * `renew()` (a fresh page for the next test), `close()`.
  */
 export async function openBrowser(name) {
   const executablePath = findBrowser(name);
@@ -92,6 +93,7 @@ async function openChromium(executablePath) {
     goto: (url) => page.goto(url).then(() => undefined),
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
+    capture: () => page.screenshot(),
     renew: async () => {
       await context.close();
       context = await browser.newContext({ viewport: VIEWPORT });
@@ -122,6 +124,7 @@ async function openFirefox(executablePath) {
     goto: (url) => page.goto(url).then(() => undefined),
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
+    capture: async () => Buffer.from(await page.screenshot()),
     renew: async () => {
       const old = page;
       page = await newPage();
@@ -149,6 +152,7 @@ async function openWebKit(executablePath) {
     goto: (url) => current.goto(url),
     evaluate: (fn, arg) => current.browser.execute(fn, arg),
     screenshot: (path) => current.browser.saveScreenshot(path).then(() => undefined),
+    capture: async () => Buffer.from(await current.browser.takeScreenshot(), 'base64'),
     renew: async () => {
       await current.close();
       current = await startWebKitSession(executablePath);
@@ -355,4 +359,45 @@ export async function clickFor({ button, pattern, deadlineMs }) {
   });
   document.querySelector(button).click();
   return seen;
+}
+
+/**
+ * Runs in the page: the boxes (viewport CSS pixels) of the default control icons of the <secure-video> `selector`,
+ * after showing or hiding them all (`hidden`). The inner video is drawn black first, so that between two screenshots
+ * only the icons change (its frames would too). `state` sets the faces first: 'playing-muted' (pause and sound-off
+ * icons; it loops the clip so that it does not end meanwhile), 'paused-unmuted' (play and sound-on). Self-contained:
+ * it is serialized.
+ */
+export async function controlIcons({ selector, hidden, state }) {
+  const player = document.querySelector(selector);
+  // Black, not hidden: Firefox pauses a muted autoplaying video that is not visible.
+  player.media.style.filter = 'brightness(0)';
+  if (state === 'playing-muted') {
+    // The clip is 4 s long: it must not end (and pause) between two screenshots.
+    player.loop = true;
+    if (player.paused) await player.play();
+  } else if (state === 'paused-unmuted') {
+    player.pause();
+    player.muted = false;
+  }
+  // The controls read the media's state when they render: render now rather than on its next event.
+  player.requestUpdate();
+  await player.updateComplete;
+  const bar = player.shadowRoot.querySelector('[part~="controls"]');
+  if (bar.getBoundingClientRect().bottom > innerHeight) bar.scrollIntoView({ block: 'end' });
+  const icons = [...bar.querySelectorAll('button svg')];
+  for (const icon of icons) icon.style.visibility = hidden ? 'hidden' : '';
+  // Painted before the screenshot: WebKitGTK's screenshot otherwise showed some icons as they were before.
+  await new Promise((painted) => requestAnimationFrame(() => requestAnimationFrame(painted)));
+  return {
+    viewportWidth: innerWidth,
+    expected: [
+      ...(document.pictureInPictureEnabled ? ['pip-icon'] : []),
+      ...(document.fullscreenEnabled ? ['fullscreen-enter-icon'] : []),
+    ],
+    icons: icons.map((icon) => {
+      const box = icon.getBoundingClientRect();
+      return { name: icon.closest('slot').name, x: box.x, y: box.y, width: box.width, height: box.height };
+    }),
+  };
 }
