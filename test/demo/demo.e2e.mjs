@@ -4,7 +4,8 @@
 //   Clear Key where it has one) and with the bundled one (fallback always), each saving a screenshot under
 //   test-results/demo/; the React and Vue examples play.
 // - `npm run preview`'s server (dist-demo/, from `npm run build:demo`): the production gallery and the plain-HTML
-//   example, whose page loads the built package through an import map with no build tool in between.
+//   example, whose page loads the one-file bundle (dist/secure-video.js) with one script tag, no build tool and no
+//   import map.
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -290,17 +291,30 @@ for (const name of requestedBrowsers()) {
       });
     }
 
-    test('plain-HTML example plays from the built package (preview server, no build tool)', async () => {
+    test('plain-HTML example plays from the one-file bundle, one script tag (preview server, no build tool)', async () => {
       await browser.goto(`${servers.preview.url}/demo/examples/plain/`);
       const seen = await browser.evaluate(playsInPage, { selector: 'secure-video', ...PLAY });
       assert.equal(seen.drmState, 'usable');
       const page = await browser.evaluate(() => ({
         shown: document.querySelector('#drm-state').textContent,
-        // The element came from /dist/ (the built package), not from sources.
-        fromDist: performance.getEntriesByType('resource').some((r) => new URL(r.name).pathname === '/dist/define.js'),
+        scripts: performance
+          .getEntriesByType('resource')
+          .map((r) => new URL(r.name).pathname)
+          .filter((path) => path.endsWith('.js')),
       }));
       assert.equal(page.shown, 'usable');
-      assert.ok(page.fromDist, 'dist/define.js was loaded');
+      // The element came from the bundle, shaka-player from its chunk beside it; nothing from node_modules or sources.
+      assert.ok(page.scripts.includes('/dist/secure-video.js'), page.scripts.join(' '));
+      assert.ok(
+        page.scripts.some((path) => /^\/dist\/secure-video\/shaka-player[^/]*\.js$/.test(path)),
+        page.scripts.join(' '),
+      );
+      assert.deepEqual(
+        page.scripts.filter(
+          (path) => !path.startsWith('/dist/secure-video') && path !== '/demo/examples/plain/plain.js',
+        ),
+        [],
+      );
     });
 
     test('production build: the gallery plays (preview server)', async () => {
