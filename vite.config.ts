@@ -28,7 +28,7 @@ const RAW_TYPES: Record<string, string> = {
 
 /**
  * Serves the plain-HTML example and the built package (dist/) as files, untransformed: that example's point is that
- * no build tool stands between the page and the browser (its import map resolves the bare imports).
+ * no build tool stands between the page and the browser (it loads the one-file bundle, dist/secure-video.js).
  */
 function serveRaw(req: IncomingMessage, res: ServerResponse, next: () => void): void {
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -43,7 +43,7 @@ function serveRaw(req: IncomingMessage, res: ServerResponse, next: () => void): 
 
 /**
  * The demo gallery's pages. The examples are left out: each framework example is its own app, and the plain-HTML
- * one carries its own meta policy (its inline import map is allowed by hash).
+ * one carries its own meta policy.
  */
 const GALLERY_PAGES = new Set(['/demo/', '/demo/index.html']);
 
@@ -89,15 +89,10 @@ const DEMO_STATIC = [
   ...['clear', 'cenc', 'cbcs', 'cens', 'cbc1', 'cenc-no-pssh', 'cenc-iv16', 'clear-lead', 'key-rotation'].map(
     (name) => `test/fixtures/${name}`,
   ),
-  // The plain-HTML example: the page, the built package and the dependencies its import map points at.
+  // The plain-HTML example: the page and the built package (its one-file bundle needs nothing else).
   'demo/examples/plain',
   'demo/examples/examples.css',
   'dist',
-  'node_modules/lit',
-  'node_modules/lit-html',
-  'node_modules/lit-element',
-  'node_modules/@lit/reactive-element',
-  'node_modules/shaka-player/dist/shaka-player.compiled-es2021.js',
 ];
 
 function copyDemoStatic(outDir: string): Plugin {
@@ -105,7 +100,7 @@ function copyDemoStatic(outDir: string): Plugin {
     name: 'secure-video-demo-static',
     apply: 'build',
     closeBundle() {
-      if (!existsSync(join(root, 'dist/define.js'))) {
+      if (!existsSync(join(root, 'dist/secure-video.js'))) {
         throw new Error('build:demo needs the built package in dist/ (npm run build) for the plain-HTML example');
       }
       for (const path of DEMO_STATIC) cpSync(join(root, path), join(root, outDir, path), { recursive: true });
@@ -113,7 +108,7 @@ function copyDemoStatic(outDir: string): Plugin {
   };
 }
 
-// The pages Vite builds (and pre-bundles dependencies for in dev); the plain-HTML example is left out (it resolves its own imports).
+// The pages Vite builds (and pre-bundles dependencies for in dev); the plain-HTML example is left out (it loads the built bundle).
 const DEMO_PAGES = [
   'demo/index.html',
   'demo/examples/react/index.html',
@@ -158,6 +153,31 @@ const library: UserConfig = {
   },
 };
 
+// `npm run build` also writes the one-file bundle (`--mode bundle`): dist/secure-video.js, a self-contained ES module
+// (lit inside) that registers <secure-video>, for a page with no bundler and no import map:
+// `<script type="module" src=".../secure-video.js"></script>` and the tag. shaka-player stays a chunk of its own
+// (dist/secure-video/), imported by a relative URL on the first `src`: it comes from wherever the bundle came from,
+// any static server or CDN path. Minified, with source maps. Runs after the library build, so it keeps dist/.
+const BUNDLE_CHUNKS = 'secure-video';
+const bundle: UserConfig = {
+  build: {
+    outDir: 'dist',
+    emptyOutDir: false,
+    sourcemap: true,
+    target: 'es2022',
+    minify: true,
+    // shaka-player's compiled build is one ~700 kB chunk, loaded on the first src: expected, not a warning.
+    chunkSizeWarningLimit: 800,
+    // Not lib mode, whose ES output keeps its whitespace: an entry with its exports kept, fully minified.
+    modulePreload: false,
+    rollupOptions: {
+      input: { 'secure-video': 'src/define.ts' },
+      preserveEntrySignatures: 'exports-only',
+      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: `${BUNDLE_CHUNKS}/[name]-[hash].js` },
+    },
+  },
+};
+
 // `npm run build:demo` (`--mode demo`) builds the demo pages into dist-demo/ at the same URLs as `npm start`
 // (/demo/, /demo/examples/...), with the fixtures they play; `npm run preview` serves it with the license server.
 const DEMO_OUT = 'dist-demo';
@@ -181,7 +201,9 @@ const demo: UserConfig = {
 export default defineConfig(({ mode, command }) =>
   mode === 'demo'
     ? demo
-    : command === 'serve'
-      ? { ...library, define: VUE_FLAGS, optimizeDeps: { entries: DEMO_PAGES } }
-      : library,
+    : mode === 'bundle'
+      ? bundle
+      : command === 'serve'
+        ? { ...library, define: VUE_FLAGS, optimizeDeps: { entries: DEMO_PAGES } }
+        : library,
 );

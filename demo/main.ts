@@ -1,7 +1,9 @@
 /**
  * The demo gallery: a scenario list, the native/bundled switch, one <secure-video>, its state, a key-status table, a
- * live event log and the HTML of each scenario. The URL holds the choice (`?scenario=cenc&cdm=always`), so a link or a
- * reload comes back to it. No inline script or style: the page is served under the strict CSP of ./csp/policy.ts.
+ * live event log and the HTML of each scenario. A first visit plays the first scenario at once (muted, so every
+ * browser lets it autoplay). The URL holds the choice: the scenario in the hash, the switch in the query
+ * (`/demo/#key-rotation`, `/demo/?cdm=always#cenc`), so a link can be shared and a reload comes back to it. No inline
+ * script or style: the page is served under the strict CSP of ./csp/policy.ts.
  */
 import '../src/define.js';
 import type { KeyStatusesDetail, SecureVideo } from '../src/index.js';
@@ -47,12 +49,12 @@ function renderScenarioList(): void {
     for (const scenario of SCENARIOS.filter((s) => s.group === group)) {
       const item = document.createElement('li');
       const link = document.createElement('a');
-      link.href = `?scenario=${scenario.id}`;
+      link.href = linkTo(scenario.id, 'auto');
       link.dataset.scenario = scenario.id;
       link.textContent = scenario.title;
       link.addEventListener('click', (event) => {
         event.preventDefault();
-        navigate(scenario.id, choice());
+        navigate(scenario, choice());
       });
       item.append(link);
       list.append(item);
@@ -67,22 +69,46 @@ function choice(): CdmChoice {
   return document.querySelector<HTMLInputElement>('input[name="cdm"]:checked')?.value === 'always' ? 'always' : 'auto';
 }
 
-function navigate(id: string, cdm: CdmChoice): void {
-  const url = new URL(location.href);
-  url.searchParams.set('scenario', id);
-  url.searchParams.set('cdm', cdm);
-  history.pushState(null, '', url);
-  fromUrl();
+/** The link to a scenario: its id in the hash, the switch in the query when it is not the default. */
+function linkTo(id: string, cdm: CdmChoice): string {
+  return `${cdm === 'always' ? '?cdm=always' : './'}#${id}`;
 }
 
+/** A click in the list or on the switch: a new history entry, and the scenario played (again, if it is the same). */
+function navigate(scenario: Scenario, cdm: CdmChoice): void {
+  const url = new URL(linkTo(scenario.id, cdm), location.href);
+  if (url.href !== location.href) history.pushState(null, '', url);
+  void play(scenario, cdm);
+}
+
+/**
+ * Plays what the URL says: on the first visit, after a reload, back / forward, or a hash edited by hand. No scenario in
+ * the hash on the first visit: the first one, so that a visitor sees encrypted video playing without a click. A hash
+ * that names no scenario (the skip link's) changes nothing.
+ */
 function fromUrl(): void {
-  const params = new URLSearchParams(location.search);
-  const cdm: CdmChoice = params.get('cdm') === 'always' ? 'always' : 'auto';
+  const url = new URL(location.href);
+  // Links of earlier versions of the demo (`?scenario=cenc`) still work: the scenario moves to the hash.
+  const legacy = url.searchParams.get('scenario');
+  if (legacy !== null) {
+    url.searchParams.delete('scenario');
+    url.hash = legacy;
+  }
+  const cdm: CdmChoice = url.searchParams.get('cdm') === 'always' ? 'always' : 'auto';
+  const named = scenarioById(decodeURIComponent(url.hash.slice(1)));
+  const scenario = named ?? current ?? SCENARIOS[0];
+  if (!scenario) return;
+  if (!url.hash) url.hash = scenario.id;
+  if (url.href !== location.href) history.replaceState(null, '', url);
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="cdm"]')) {
     radio.checked = radio.value === cdm;
   }
-  const scenario = scenarioById(params.get('scenario'));
-  if (scenario) void play(scenario, cdm);
+  // popstate and hashchange both come for one hash navigation: the second finds it playing already.
+  if (playing(scenario, cdm) !== lastLoad) void play(scenario, cdm);
+}
+
+function playing(scenario: Scenario, cdm: CdmChoice): string {
+  return JSON.stringify([scenario.id, cdm]);
 }
 
 // --- playing a scenario -------------------------------------------------------------------------------------------
@@ -92,7 +118,7 @@ async function play(scenario: Scenario, cdm: CdmChoice): Promise<void> {
   for (const link of document.querySelectorAll<HTMLAnchorElement>('#scenario-groups a')) {
     if (link.dataset.scenario === scenario.id) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
-    link.href = `?scenario=${link.dataset.scenario}&cdm=${cdm}`;
+    link.href = linkTo(link.dataset.scenario ?? '', cdm);
   }
   $('#scenario-title').textContent = scenario.title;
   $('#scenario-about').textContent = scenario.about;
@@ -106,6 +132,8 @@ async function play(scenario: Scenario, cdm: CdmChoice): Promise<void> {
   showStoredSessions();
   renderKeys(new Map());
 
+  // A new log per scenario: the previous scenario's events would read as this one's.
+  log.clear();
   log.restart();
   log.add('scenario', `${scenario.id} (fallback ${fallbackOf(scenario, cdm)})`);
   // The element takes the configuration as a page would write it: attributes, plus the drm property when needed.
@@ -113,11 +141,12 @@ async function play(scenario: Scenario, cdm: CdmChoice): Promise<void> {
   player.drm = drmOf(scenario, cdm);
   for (const [name, value] of attributesOf(scenario, cdm)) player.setAttribute(name, value);
   if (scenario.drm) player.src = scenario.src;
-  const key = JSON.stringify([scenario.id, cdm]);
+  const key = playing(scenario, cdm);
+  const again = key === lastLoad;
+  lastLoad = key;
   await player.updateComplete;
   // The same scenario again changes nothing the element watches: reload it explicitly.
-  if (key === lastLoad) player.load();
-  lastLoad = key;
+  if (again) player.load();
   announce(`Playing ${scenario.title}`);
 }
 
@@ -246,13 +275,14 @@ player.addEventListener('license-response', (e) => {
 });
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="cdm"]')) {
   radio.addEventListener('change', () => {
-    if (current) navigate(current.id, choice());
+    if (current) navigate(current, choice());
   });
 }
 $('#log-clear').addEventListener('click', () => log.clear());
 $('#persistent-load').addEventListener('click', () => void loadLatest());
 $('#persistent-remove').addEventListener('click', () => void removeLatest());
 window.addEventListener('popstate', fromUrl);
+window.addEventListener('hashchange', fromUrl);
 void describePlatform();
 showState();
 fromUrl();

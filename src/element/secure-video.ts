@@ -90,6 +90,13 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @slot unreachable - Replaces the message shown when the license server cannot be reached.
  * @slot unsupported - Replaces the message shown when the content cannot be decrypted or played in this browser.
  * @slot error - Replaces the message shown when loading fails.
+ * @slot play-icon - Replaces the icon of the play button (shown while paused). Icons are SVG in currentColor by default.
+ * @slot pause-icon - Replaces the icon of the pause button (shown while playing).
+ * @slot muted-icon - Replaces the icon of the mute button while muted (the button unmutes).
+ * @slot unmuted-icon - Replaces the icon of the mute button while not muted (the button mutes).
+ * @slot pip-icon - Replaces the icon of the picture-in-picture button.
+ * @slot fullscreen-enter-icon - Replaces the icon of the full-screen button outside full screen.
+ * @slot fullscreen-exit-icon - Replaces the icon of the full-screen button in full screen.
  *
  * @csspart video - The inner <video>.
  * @csspart overlay - Every message overlay.
@@ -113,6 +120,7 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @csspart seek - The seek bar.
  * @csspart volume - The volume slider.
  * @csspart time - The current time / duration display.
+ * @csspart icon - Every default icon of the controls (an <svg>); each also has its slot's name as a part (e.g. play-icon).
  *
  * @cssprop [--secure-video-background=#000] - Background behind the video.
  * @cssprop [--secure-video-color=#fff] - Text colour of overlays and controls.
@@ -123,6 +131,7 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @cssprop [--secure-video-banner-background=rgb(0 0 0 / 0.6)] - Background of overlays in progress (acquiring, waiting for a key).
  * @cssprop [--secure-video-banner-delay=0.5s] - How long an in-progress overlay waits before it fades in (no flash when a license comes fast).
  * @cssprop [--secure-video-controls-background=linear-gradient(transparent, rgb(0 0 0 / 0.7))] - Background of the controls bar.
+ * @cssprop [--secure-video-icon-size=1.5em] - Width and height of the control icons (default or slotted).
  * @cssprop [--secure-video-accent-color=#3ea6ff] - Colour of the sliders and of the focus ring.
  * @cssprop [--secure-video-button-background=rgb(255 255 255 / 0.15)] - Background of the retry button.
  */

@@ -89,6 +89,19 @@ export const styles = css`
     border-radius: 0.3em;
     background: transparent;
   }
+  /* The icons: the default SVGs and whatever a page slots in their place, one size, centred in the button. */
+  .controls button {
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    padding: 0.25em;
+  }
+  .icon,
+  ::slotted([slot$='-icon']) {
+    display: block;
+    width: var(--secure-video-icon-size, 1.5em);
+    height: var(--secure-video-icon-size, 1.5em);
+  }
   .controls input[type='range'] {
     accent-color: var(--secure-video-accent-color, #3ea6ff);
   }

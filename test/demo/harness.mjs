@@ -72,7 +72,8 @@ const VIEWPORT = { width: 1280, height: 1000 };
 
 /**
  * Opens one browser with one page: `goto(url)`, `evaluate(fn, arg)` (fn runs in the page and may return a promise;
- * it must be self-contained), `screenshot(path)`, `renew()` (a fresh page for the next test), `close()`.
+ * it must be self-contained), `screenshot(path)` (the whole page, to a file), `capture()` (the viewport, a PNG Buffer),
+ * `renew()` (a fresh page for the next test), `close()`.
  */
 export async function openBrowser(name) {
   const executablePath = findBrowser(name);
@@ -92,6 +93,7 @@ async function openChromium(executablePath) {
     goto: (url) => page.goto(url).then(() => undefined),
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
+    capture: () => page.screenshot(),
     renew: async () => {
       await context.close();
       context = await browser.newContext({ viewport: VIEWPORT });
@@ -122,6 +124,7 @@ async function openFirefox(executablePath) {
     goto: (url) => page.goto(url).then(() => undefined),
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     screenshot: (path) => page.screenshot({ path, fullPage: true }).then(() => undefined),
+    capture: async () => Buffer.from(await page.screenshot()),
     renew: async () => {
       const old = page;
       page = await newPage();
@@ -149,6 +152,7 @@ async function openWebKit(executablePath) {
     goto: (url) => current.goto(url),
     evaluate: (fn, arg) => current.browser.execute(fn, arg),
     screenshot: (path) => current.browser.saveScreenshot(path).then(() => undefined),
+    capture: async () => Buffer.from(await current.browser.takeScreenshot(), 'base64'),
     renew: async () => {
       await current.close();
       current = await startWebKitSession(executablePath);
@@ -184,11 +188,15 @@ async function startWebKitSession(executablePath) {
   return {
     browser,
     // WebKitWebDriver can answer a navigation while the previous page (playing media) is still unloading; a script
-    // sent then dies with the old page. So wait until the new document is the one asked for.
+    // sent then dies with the old page. So wait until the new document is the one asked for (its hash aside: a page
+    // may name in the hash what it shows, as the demo gallery does).
     goto: async (url) => {
       await browser.url(url);
+      const asked = url.split('#')[0];
       await browser.waitUntil(
-        async () => (await browser.execute(() => `${location.href} ${document.readyState}`)) === `${url} complete`,
+        async () =>
+          (await browser.execute(() => `${location.href.split('#')[0]} ${document.readyState}`)) ===
+          `${asked} complete`,
         { timeout: 30_000, interval: 100, timeoutMsg: `${url} did not load` },
       );
     },
@@ -258,9 +266,10 @@ export function screenshotPath(file) {
 /**
  * Runs in the page: waits until the first <secure-video> matching `selector` has played past `seconds` with its keys
  * usable, and resolves with what it saw. It rejects as soon as the element reports an error, and after `deadlineMs`
- * with the element's state (a deadline for a hung run, not a timing assertion). Self-contained: it is serialized.
+ * with the element's state (a deadline for a hung run, not a timing assertion). With `click: false` it never calls
+ * play(): the page must start playback itself (autoplay). Self-contained: it is serialized.
  */
-export async function playsInPage({ selector, seconds, deadlineMs }) {
+export async function playsInPage({ selector, seconds, deadlineMs, click = true }) {
   const find = () => document.querySelector(selector);
   await customElements.whenDefined('secure-video');
   const el =
@@ -287,8 +296,8 @@ export async function playsInPage({ selector, seconds, deadlineMs }) {
     const timer = setTimeout(() => done(() => reject(new Error(`did not play: ${describe()}`))), deadlineMs);
     function check() {
       if (el.status === 'error' || el.drmState === 'error') return done(() => reject(new Error(describe())));
-      // A browser that blocked autoplay gets the click a visitor would give.
-      if (el.status === 'loaded' && el.paused && el.currentTime === 0) el.play().catch(() => undefined);
+      // A browser that blocked autoplay gets the click a visitor would give, unless the test says it must not need one.
+      if (click && el.status === 'loaded' && el.paused && el.currentTime === 0) el.play().catch(() => undefined);
       if (el.currentTime > seconds && el.drmState === 'usable') done(resolve);
     }
     for (const t of types) el.addEventListener(t, check);
@@ -350,4 +359,45 @@ export async function clickFor({ button, pattern, deadlineMs }) {
   });
   document.querySelector(button).click();
   return seen;
+}
+
+/**
+ * Runs in the page: the boxes (viewport CSS pixels) of the default control icons of the <secure-video> `selector`,
+ * after showing or hiding them all (`hidden`). The inner video is drawn black first, so that between two screenshots
+ * only the icons change (its frames would too). `state` sets the faces first: 'playing-muted' (pause and sound-off
+ * icons; it loops the clip so that it does not end meanwhile), 'paused-unmuted' (play and sound-on). Self-contained:
+ * it is serialized.
+ */
+export async function controlIcons({ selector, hidden, state }) {
+  const player = document.querySelector(selector);
+  // Black, not hidden: Firefox pauses a muted autoplaying video that is not visible.
+  player.media.style.filter = 'brightness(0)';
+  if (state === 'playing-muted') {
+    // The clip is 4 s long: it must not end (and pause) between two screenshots.
+    player.loop = true;
+    if (player.paused) await player.play();
+  } else if (state === 'paused-unmuted') {
+    player.pause();
+    player.muted = false;
+  }
+  // The controls read the media's state when they render: render now rather than on its next event.
+  player.requestUpdate();
+  await player.updateComplete;
+  const bar = player.shadowRoot.querySelector('[part~="controls"]');
+  if (bar.getBoundingClientRect().bottom > innerHeight) bar.scrollIntoView({ block: 'end' });
+  const icons = [...bar.querySelectorAll('button svg')];
+  for (const icon of icons) icon.style.visibility = hidden ? 'hidden' : '';
+  // Painted before the screenshot: WebKitGTK's screenshot otherwise showed some icons as they were before.
+  await new Promise((painted) => requestAnimationFrame(() => requestAnimationFrame(painted)));
+  return {
+    viewportWidth: innerWidth,
+    expected: [
+      ...(document.pictureInPictureEnabled ? ['pip-icon'] : []),
+      ...(document.fullscreenEnabled ? ['fullscreen-enter-icon'] : []),
+    ],
+    icons: icons.map((icon) => {
+      const box = icon.getBoundingClientRect();
+      return { name: icon.closest('slot').name, x: box.x, y: box.y, width: box.width, height: box.height };
+    }),
+  };
 }

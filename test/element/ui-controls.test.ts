@@ -56,6 +56,45 @@ describe('<secure-video> built-in controls', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('draws every button as an SVG icon in currentColor (no text glyph), each replaceable through its slot', async () => {
+    const el = await loadedWithControls();
+    el.style.setProperty('--secure-video-color', 'rgb(10, 20, 30)');
+    const buttons = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~="controls"] button')];
+    expect(buttons.length).to.be.at.least(2);
+    const slots: string[] = [];
+    for (const button of buttons) {
+      const name = button.getAttribute('part')!;
+      // A text glyph needs a font that has it (no emoji font: an empty box); an SVG needs none.
+      expect(button.textContent!.trim(), name).to.equal('');
+      const slot = button.querySelector('slot')!;
+      slots.push(slot.name);
+      const icon = slot.querySelector('svg')!;
+      const box = icon.getBoundingClientRect();
+      expect(box.width * box.height, `${name}: its icon has a box`).to.be.above(0);
+      const drawn = icon.getBBox();
+      expect(drawn.width * drawn.height, `${name}: its icon's shapes cover an area`).to.be.above(0);
+      // Every shape paints in the controls' colour (currentColor), by fill or by stroke.
+      for (const shape of icon.querySelectorAll('path')) {
+        const style = getComputedStyle(shape);
+        expect([style.fill, style.stroke], name).to.include('rgb(10, 20, 30)');
+      }
+    }
+    // Paused and muted: the play and unmute faces.
+    expect(slots.slice(0, 2)).to.deep.equal(['play-icon', 'muted-icon']);
+
+    const mine = document.createElement('span');
+    mine.slot = 'play-icon';
+    mine.textContent = 'P';
+    el.append(mine);
+    await el.updateComplete;
+    const slot = part(el, 'play-button')!.querySelector('slot')!;
+    expect(slot.assignedElements()).to.deep.equal([mine]);
+    // The page's icon is drawn in the button, at the icon size; the default one is not drawn at all.
+    const size = mine.getBoundingClientRect();
+    expect([size.width, size.height]).to.deep.equal([21, 21]);
+    expect(slot.querySelector('svg')!.getBoundingClientRect().width).to.equal(0);
+  });
+
   it('plays and pauses from the keyboard (Enter, Space)', async () => {
     const el = await loadedWithControls();
     const button = part<HTMLButtonElement>(el, 'play-button')!;
@@ -137,12 +176,14 @@ describe('<secure-video> built-in controls', () => {
     await el.updateComplete;
     expect(document.fullscreenElement).to.equal(el);
     expect(button!.getAttribute('aria-label')).to.equal('Exit full screen');
+    expect(button!.querySelector('slot')!.name).to.equal('fullscreen-exit-icon');
     change = until(el, 'fullscreenchange');
     await press(button!, 'Enter');
     await change;
     await el.updateComplete;
     expect(document.fullscreenElement).to.equal(null);
     expect(button!.getAttribute('aria-label')).to.equal('Full screen');
+    expect(button!.querySelector('slot')!.name).to.equal('fullscreen-enter-icon');
   });
 
   it('localises the labels through messages', async () => {

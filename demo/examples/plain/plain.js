@@ -1,4 +1,5 @@
-// Plain JavaScript, no build step: `secure-video/define` resolves through the page's import map to the built package.
+// Optional page code, plain JavaScript: it only shows the element's state. The element itself needs nothing but
+// dist/secure-video.js and its attributes; its events are ordinary DOM events, listened to before it is even defined.
 const video = document.querySelector('secure-video');
 const drmState = document.querySelector('#drm-state');
 const cdm = document.querySelector('#cdm');
@@ -9,21 +10,15 @@ function report(text) {
   problem.hidden = false;
 }
 
-import('secure-video/define').then(
-  () => {
-    // Rich configuration goes in the `drm` property; the element reloads when it changes.
-    video.drm = {
-      keySystems: { 'org.w3.clearkey': { licenseUrl: '/license?id=example-plain' } },
-    };
-    video.addEventListener('drmstatechange', (event) => {
-      drmState.value = event.detail.state;
-      cdm.value = video.cdm ?? 'none yet';
-    });
-    video.addEventListener('drmerror', (event) =>
-      report(`DRM error ${event.detail.error.code}: ${event.detail.error.message}`),
-    );
-    video.addEventListener('error', () => report(`Playback error: ${video.error?.message}`));
-    video.src = '/test/fixtures/cenc/manifest.mpd';
-  },
-  (error) => report(`The built package did not load (${error.message}). Run \`npm run build\` first.`),
+video.addEventListener('drmstatechange', (event) => {
+  drmState.value = event.detail.state;
+  cdm.value = video.cdm ?? 'none yet';
+});
+video.addEventListener('drmerror', (event) =>
+  report(`DRM error ${event.detail.error.code}: ${event.detail.error.message}`),
 );
+video.addEventListener('error', () => report(`Playback error: ${video.error?.message}`));
+// By 'load' every module script of the page has run: no element class then means the bundle did not load.
+window.addEventListener('load', () => {
+  if (!customElements.get('secure-video')) report('dist/secure-video.js did not load. Run `npm run build` first.');
+});

@@ -1,10 +1,12 @@
 /**
  * The built-in controls (the `controls` attribute): native buttons and range inputs, so every control is focusable and
  * operable from the keyboard (Enter / Space on buttons, arrow keys, Home / End on the sliders) with nothing re-invented.
+ * Button faces are SVG icons in named slots (./icons.ts).
  */
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { SecureVideoMessages } from '../messages.js';
+import { icon, IconSlot } from './icons.js';
 
 /** The events on the inner <video> after which the controls show something new. */
 export const CONTROL_EVENTS = [
@@ -91,7 +93,7 @@ export function renderControls({ media, host, text }: ControlsHost): TemplateRes
       aria-label=${media.paused ? text.play : text.pause}
       @click=${() => (media.paused ? ignore(media.play()) : media.pause())}
     >
-      <span aria-hidden="true">${media.paused ? '▶' : '❚❚'}</span>
+      ${icon(media.paused ? IconSlot.PLAY : IconSlot.PAUSE)}
     </button>
     <input
       part="range seek"
@@ -117,7 +119,7 @@ export function renderControls({ media, host, text }: ControlsHost): TemplateRes
         if (!media.muted && media.volume === 0) media.volume = 1;
       }}
     >
-      <span aria-hidden="true">${muted ? '🔇' : '🔊'}</span>
+      ${icon(muted ? IconSlot.MUTED : IconSlot.UNMUTED)}
     </button>
     <input
       part="range volume"
@@ -142,7 +144,7 @@ export function renderControls({ media, host, text }: ControlsHost): TemplateRes
             aria-label=${pip ? text.exitPictureInPicture : text.enterPictureInPicture}
             @click=${() => ignore(pip ? document.exitPictureInPicture() : media.requestPictureInPicture())}
           >
-            <span aria-hidden="true">⧉</span>
+            ${icon(IconSlot.PIP)}
           </button>`
         : nothing
     }
@@ -154,7 +156,7 @@ export function renderControls({ media, host, text }: ControlsHost): TemplateRes
             aria-label=${fullscreen ? text.exitFullscreen : text.enterFullscreen}
             @click=${() => ignore(fullscreen ? document.exitFullscreen() : host.requestFullscreen())}
           >
-            <span aria-hidden="true">⛶</span>
+            ${icon(fullscreen ? IconSlot.FULLSCREEN_EXIT : IconSlot.FULLSCREEN_ENTER)}
           </button>`
         : nothing
     }
