@@ -35,6 +35,8 @@ export class StreamingSession {
   /** Whether the owner was last told that no variant is playable. */
   #unplayable = false;
   #destroyed: Promise<void> | undefined;
+  /** shaka's attach() while it runs: a destroy waits for it (see destroy()). */
+  #attaching: Promise<unknown> | undefined;
   #onShakaError = (event: Event) => {
     const detail = (event as CustomEvent<ShakaError>).detail;
     // Only CRITICAL errors (severity 2) stop playback; RECOVERABLE ones shaka retries by itself.
@@ -149,7 +151,10 @@ export class StreamingSession {
       // shaka's attach() and load() do not always settle once destroy() has run under them (a src change
       // while attach() waits for 'sourceopen' left it pending forever): an abort ends the wait here, so the
       // next run, which waits for this one, is never held up by a step of a destroyed player.
-      await untilAborted(player.attach(options.media), signal);
+      session.#attaching = player.attach(options.media).finally(() => {
+        session.#attaching = undefined;
+      });
+      await untilAborted(session.#attaching, signal);
       if (signal.aborted) throw aborted();
       await untilAborted(player.load(options.src), signal);
       if (signal.aborted) throw aborted();
@@ -168,6 +173,13 @@ export class StreamingSession {
     this.#destroyed ??= (async () => {
       this.#player.removeEventListener('error', this.#onShakaError);
       this.#player.removeEventListener('streaming', this.#onStreaming);
+      // attach() creates shaka's MediaSource engine and keeps it only once the MediaSource is open: a destroy()
+      // before that clears the video's source, so the engine waits for a 'sourceopen' that never comes, never
+      // released, its listener on the video and its MediaSource (whose object URL is revoked only on
+      // 'sourceopen') left behind for every load superseded at that moment. So a destroy waits for attach() to
+      // settle first. Nothing else touches the video meanwhile (the next run waits for this one), and 'sourceopen'
+      // comes whatever the video's `preload` and whether it is in a document (seen in Chromium, Firefox, WebKit).
+      await this.#attaching?.catch(() => undefined);
       // Player#destroy detaches from the media element, revokes the MediaSource's object URL and aborts
       // in-flight requests. Its rejection carries nothing a page could act on.
       await this.#player.destroy().catch(() => undefined);

@@ -30,6 +30,16 @@ function hash(text: string): number {
   return h;
 }
 
+export interface FuzzOptions {
+  /**
+   * Report the first failing case as generated, without shrinking it. For properties whose cases take seconds (a
+   * browser playing media): shrinking would replay dozens of them. Default false.
+   */
+  endOnFailure?: boolean;
+  /** Print the seed and the number of cases before running (console.log). Default false. */
+  printSeed?: boolean;
+}
+
 /**
  * Runs a fast-check property: `defaultRuns` cases under `npm test`, FUZZ_RUNS cases or FUZZ_SECONDS seconds under
  * `npm run fuzz`. A failure rethrows fast-check's report (counterexample, seed, path) prefixed with the command that
@@ -39,11 +49,17 @@ export async function fuzz<Ts extends [unknown, ...unknown[]]>(
   test: Mocha.Context,
   property: fc.IRawProperty<Ts>,
   defaultRuns: number,
+  options: FuzzOptions = {},
 ): Promise<void> {
   const { runs, seconds, seed: baseSeed } = await fuzzConfig();
   const title = test.test?.fullTitle() ?? '';
   const seed = ((baseSeed ?? 0) ^ hash(title)) | 0;
   const params: fc.Parameters<Ts> = { seed, numRuns: runs ?? defaultRuns, includeErrorInReport: true };
+  if (options.endOnFailure) params.endOnFailure = true;
+  if (options.printSeed) {
+    const amount = seconds ? `${seconds} s` : `${params.numRuns} cases`;
+    console.log(`fuzz "${title}": fast-check seed ${seed} (FUZZ_SEED=${baseSeed ?? 0}), ${amount}`);
+  }
   if (seconds) {
     params.numRuns = Number.MAX_SAFE_INTEGER;
     params.interruptAfterTimeLimit = seconds * 1000;
