@@ -26,6 +26,7 @@ export default {
     (await import('./tools/test-runner/fuzz-middleware.mjs')).fuzzConfigMiddleware(),
     (await import('./tools/test-runner/csp-middleware.mjs')).cspMiddleware(),
     (await import('./tools/test-runner/range-middleware.mjs')).rangeMiddleware(),
+    (await import('./tools/test-runner/media-fault-middleware.mjs')).mediaFaultMiddleware(),
   ],
   reporters: [defaultReporter(), summaryReporter()],
 };

@@ -20,6 +20,8 @@ export const defaultMessages = {
   notAuthorized: 'You are not authorised to watch this video.',
   /** The license server could not be reached (network error, timeout, or server error after retries). */
   licenseServerUnreachable: 'The license server cannot be reached.',
+  /** Playback stopped making progress and did not recover (see the element's `stallTimeout`). */
+  stalled: 'Playback stopped and could not resume.',
   /** No key system can decrypt the content, or the browser cannot play it. */
   unsupported: 'This video is not supported in this browser.',
   /** Label of the group of built-in controls. */

@@ -1,6 +1,6 @@
 import { LitElement, html, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
-import { StreamingSession } from '../streaming/streaming-session.js';
+import { DEFAULT_STALL_TIMEOUT_MS, StreamingSession } from '../streaming/streaming-session.js';
 import type { DrmHooks } from '../streaming/segment-filter.js';
 import { PlaybackError } from '../streaming/errors.js';
 import { EmeController } from '../eme/eme-controller.js';
@@ -57,7 +57,8 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @attr {string} key-system - The key system `license-url` is for. Default org.w3.clearkey.
  * @attr {string} fallback - auto | always | never: native or bundled Clear Key, when `drm.fallback` is unset. Default auto.
  * @attr {string} drm-state - Read-only, reflected: none | pending | usable | expired | output-restricted | error.
- * @attr {string} overlay - Read-only, reflected: the overlay shown: none | acquiring | waiting-for-key | expired | output-restricted | unauthorized | unreachable | unsupported | error.
+ * @attr {string} overlay - Read-only, reflected: the overlay shown: none | acquiring | waiting-for-key | expired | output-restricted | unauthorized | unreachable | unsupported | stalled | error.
+ * @attr {number} stall-timeout - How long playback that should progress may make no progress before it fails with a STALLED error, in ms (0: never). Default 10000.
  *
  * @prop {DrmConfig | null} drm - DRM configuration (property only): key systems, fallback, license options. Reloads `src`.
  * @prop {Partial<SecureVideoMessages>} messages - Texts that replace the English defaults (see messages.ts), e.g. to localise.
@@ -89,6 +90,7 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @slot unauthorized - Replaces the message shown when the license server answers 401 or 403.
  * @slot unreachable - Replaces the message shown when the license server cannot be reached.
  * @slot unsupported - Replaces the message shown when the content cannot be decrypted or played in this browser.
+ * @slot stalled - Replaces the message shown when playback stopped making progress (see `stallTimeout`).
  * @slot error - Replaces the message shown when loading fails.
  * @slot play-icon - Replaces the icon of the play button (shown while paused). Icons are SVG in currentColor by default.
  * @slot pause-icon - Replaces the icon of the pause button (shown while playing).
@@ -107,6 +109,7 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @csspart unauthorized - The not-authorised overlay (role alert).
  * @csspart unreachable - The license-server-unreachable overlay (role alert).
  * @csspart unsupported - The unsupported-content overlay (role alert).
+ * @csspart stalled - The overlay shown when playback stopped making progress (role alert, with retry).
  * @csspart error - The load-failure overlay (role alert).
  * @csspart message - The default text of an overlay.
  * @csspart retry-button - The button of an overlay that loads `src` again.
@@ -158,6 +161,7 @@ export class SecureVideo extends LitElement {
     licenseUrl: { type: String, attribute: 'license-url' },
     keySystem: { type: String, attribute: 'key-system' },
     fallback: { type: String },
+    stallTimeout: { type: Number, attribute: 'stall-timeout' },
     messages: { attribute: false },
     status: { type: String, reflect: true },
     error: { attribute: false, state: true },
@@ -185,6 +189,13 @@ export class SecureVideo extends LitElement {
   declare keySystem: string;
   /** Native or bundled Clear Key (auto | always | never), when `drm.fallback` does not say. Default 'auto'. */
   declare fallback: Fallback | '';
+  /**
+   * How long playback that should progress (not paused, ended or seeking, not waiting for a key or a license) may make
+   * no progress, in ms, before the element gives up: shaka's stall recovery and a streaming retry are tried first,
+   * then `error` becomes a `PlaybackError` STALLED (6) and the `stalled` overlay offers a retry. 0 turns it off.
+   * Takes effect at the next load. Default 10000 (10 s).
+   */
+  declare stallTimeout: number;
   /** Texts shown by the element (partial; English by default). */
   declare messages: Partial<SecureVideoMessages>;
   /** Read-only: where loading `src` stands. */
@@ -227,6 +238,7 @@ export class SecureVideo extends LitElement {
     this.licenseUrl = '';
     this.keySystem = 'org.w3.clearkey';
     this.fallback = '';
+    this.stallTimeout = DEFAULT_STALL_TIMEOUT_MS;
     this.messages = {};
     this.status = LoadStatus.EMPTY;
     this.error = null;
@@ -593,6 +605,10 @@ export class SecureVideo extends LitElement {
           src,
           signal: run.signal,
           drm: this.#drmHooks(run.signal),
+          stallTimeoutMs: this.stallTimeout,
+          // A wait for a license or a key is not a stall: the overlays of those states say what is going on.
+          isWaitingForDrm: () =>
+            this.#waitingForKeyAt !== null || this.#licenseRequests.size > 0 || this.#eme.state === 'pending',
           onError: (e) => {
             if (this.#run === run) this.#fail(e);
           },

@@ -13,6 +13,13 @@ export const PlaybackErrorCode = {
   DECODE: 3,
   /** The manifest could not be parsed, or nothing in it is playable in this browser. */
   SRC_NOT_SUPPORTED: 4,
+  /**
+   * Playback that should progress (not paused, ended or seeking, not waiting for a key or a license) made none for
+   * the element's `stallTimeout`, after shaka's own stall recovery and a streaming retry: the browser dropped its
+   * source without an error, or a segment never came. Not a MediaError code (those are 1-4; 5 was
+   * MEDIA_ERR_ENCRYPTED in early EME drafts). The message gives the media time and readyState it stopped at.
+   */
+  STALLED: 6,
 } as const;
 export type PlaybackErrorCode = (typeof PlaybackErrorCode)[keyof typeof PlaybackErrorCode];
 

@@ -61,6 +61,8 @@ export interface ShakaPlayer extends EventTarget {
   getConfiguration(): unknown;
   getNetworkingEngine(): ShakaNetworkingEngine | null;
   getMediaElement(): HTMLMediaElement | null;
+  /** Restarts streaming after a streaming failure (after `delaySeconds`); false when not streaming. */
+  retryStreaming(delaySeconds?: number): boolean;
   getVariantTracks(): Array<{ id: number; active: boolean; bandwidth: number; originalVideoId: string | null }>;
   /** shaka.extern.Manifest once parsed (during load), else null. */
   getManifest(): { variants: RestrictableVariant[] } | null;

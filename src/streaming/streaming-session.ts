@@ -5,6 +5,7 @@ import { SegmentFilter } from './segment-filter.js';
 import type { DrmHooks } from './segment-filter.js';
 import { losesInitSegmentOnAbort } from './platform-quirks.js';
 import { VariantRestrictor } from './variant-restrictions.js';
+import { shakaStallThreshold, watchForStalls } from './stall-watchdog.js';
 import type { RestrictionChange, VariantInfo } from './variant-restrictions.js';
 
 export interface StreamingSessionOptions {
@@ -18,7 +19,17 @@ export interface StreamingSessionOptions {
   onError: (error: PlaybackError) => void;
   /** Where init data goes and where keys come from; without it, encrypted content is left to shaka. */
   drm?: DrmHooks;
+  /**
+   * How long playback that should progress may make no progress before the session reports a STALLED error through
+   * `onError`, in ms (see stall-watchdog.ts); 0 turns the watchdog off. Default {@link DEFAULT_STALL_TIMEOUT_MS}.
+   */
+  stallTimeoutMs?: number;
+  /** True while playback waits for a key or a license: the stall clock does not run then. Default never. */
+  isWaitingForDrm?: () => boolean;
 }
+
+/** The default of `stallTimeoutMs`: 10 s. */
+export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
 
 /**
  * One shaka-player instance playing one manifest on one media element, from load to teardown.
@@ -35,6 +46,8 @@ export class StreamingSession {
   /** Whether the owner was last told that no variant is playable. */
   #unplayable = false;
   #destroyed: Promise<void> | undefined;
+  /** Stops the stall watchdog. */
+  readonly #watchdog = new AbortController();
   /** shaka's attach() while it runs: a destroy waits for it (see destroy()). */
   #attaching: Promise<unknown> | undefined;
   #onShakaError = (event: Event) => {
@@ -114,6 +127,14 @@ export class StreamingSession {
         mediaSource: { insertFakeEncryptionInInit: false },
       });
     }
+    const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    if (stallTimeoutMs > 0) {
+      // shaka's own stall detection (a seek nudge where data is buffered ahead) and gap jumping come first: its
+      // attempts fit in the first half of the watchdog's timeout.
+      player.configure({
+        streaming: { stallEnabled: true, stallThreshold: shakaStallThreshold(stallTimeoutMs) },
+      });
+    }
     const repeatInitSegments = losesInitSegmentOnAbort();
     if (options.drm || repeatInitSegments) {
       const { RequestType, AdvancedRequestType } = shaka.net.NetworkingEngine;
@@ -160,6 +181,22 @@ export class StreamingSession {
       if (signal.aborted) throw aborted();
       // shaka's first variant may be one dropped meanwhile (picked before the restriction could apply): switch now.
       if (session.#restrictor.enforce()) session.#abandonDropped();
+      watchForStalls({
+        media: options.media,
+        timeoutMs: stallTimeoutMs,
+        excused: options.isWaitingForDrm ?? (() => false),
+        // What shaka offers once its stall detector had its attempts: streaming restarted (a failed or hung
+        // segment request is made again).
+        retry: () => void player.retryStreaming(0),
+        onStall: (stall) => {
+          if (session.#destroyed) return;
+          const message =
+            `Playback made no progress for ${(stall.stalledMs / 1000).toFixed(1)} s at ` +
+            `${stall.currentTime.toFixed(2)} s (readyState ${stall.readyState})`;
+          options.onError(new PlaybackError(PlaybackErrorCode.STALLED, message));
+        },
+        signal: session.#watchdog.signal,
+      });
       return session;
     } catch (e) {
       signal.removeEventListener('abort', onAbort);
@@ -171,6 +208,7 @@ export class StreamingSession {
   /** Releases shaka, its MediaSource and its network requests. Safe to call more than once. */
   destroy(): Promise<void> {
     this.#destroyed ??= (async () => {
+      this.#watchdog.abort();
       this.#player.removeEventListener('error', this.#onShakaError);
       this.#player.removeEventListener('streaming', this.#onStreaming);
       // attach() creates shaka's MediaSource engine and keeps it only once the MediaSource is open: a destroy()

@@ -58,6 +58,9 @@ describe('overlay table', () => {
     const unsupported = new PlaybackError(PlaybackErrorCode.SRC_NOT_SUPPORTED, 'no');
     expect(overlayFor({ ...idle, error: unsupported })).to.equal('unsupported');
     expect(overlayFor({ ...idle, error: new PlaybackError(PlaybackErrorCode.NETWORK, '404') })).to.equal('error');
+    expect(overlayFor({ ...idle, error: new PlaybackError(PlaybackErrorCode.STALLED, 'no progress') })).to.equal(
+      'stalled',
+    );
   });
 
   it('orders the states: failures, expired/restricted, license in flight, waiting for a key', () => {

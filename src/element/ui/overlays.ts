@@ -25,6 +25,8 @@ export const Overlay = {
   UNREACHABLE: 'unreachable',
   /** No key system for the content, or nothing in the source is playable here. */
   UNSUPPORTED: 'unsupported',
+  /** Playback stopped making progress and did not recover (`error` is a STALLED PlaybackError). */
+  STALLED: 'stalled',
   /** Any other failure to load or play. */
   ERROR: 'error',
 } as const;
@@ -64,6 +66,7 @@ export const OVERLAYS: Record<Exclude<Overlay, 'none'>, OverlaySpec> = {
   unauthorized: { message: 'notAuthorized', slot: 'unauthorized', role: 'alert', retry: false, blocking: true },
   unreachable: { message: 'licenseServerUnreachable', slot: 'unreachable', role: 'alert', retry: true, blocking: true },
   unsupported: { message: 'unsupported', slot: 'unsupported', role: 'alert', retry: false, blocking: true },
+  stalled: { message: 'stalled', slot: 'stalled', role: 'alert', retry: true, blocking: true },
   error: { message: 'loadFailed', slot: 'error', role: 'alert', retry: false, blocking: true },
 };
 
@@ -111,7 +114,9 @@ export function overlayFor({ error, drmState, drmError, licensePending, waitingF
   if (drmCause) return overlayForDrmError(drmCause);
   if (error) {
     // PlaybackErrorCode follows MediaError's codes: 4 is MEDIA_ERR_SRC_NOT_SUPPORTED for both.
-    return error.code === PlaybackErrorCode.SRC_NOT_SUPPORTED ? Overlay.UNSUPPORTED : Overlay.ERROR;
+    if (error.code === PlaybackErrorCode.SRC_NOT_SUPPORTED) return Overlay.UNSUPPORTED;
+    // STALLED is ours alone (MediaError has no 6).
+    return error instanceof PlaybackError && error.code === PlaybackErrorCode.STALLED ? Overlay.STALLED : Overlay.ERROR;
   }
   if (drmState === 'expired') return Overlay.EXPIRED;
   if (drmState === 'output-restricted') return Overlay.OUTPUT_RESTRICTED;

@@ -1,0 +1,84 @@
+/**
+ * Notices playback that should move and does not (issue 19 item 2). A browser may drop its source without an 'error'
+ * (Firefox, on media samples that do not decode: 'waiting' with readyState 0, nothing buffered, forever), a segment
+ * request may hang: shaka's stall detector and gap jumping act only where data is buffered ahead, so without this the
+ * page shows a spinner forever.
+ *
+ * The clock runs only while playback should progress: not paused, not ended, not seeking, and not waiting for a key or
+ * a license (the owner says, through `excused`). Any change of `currentTime` resets it. Halfway, the watchdog asks
+ * shaka to retry streaming (what shaka offers after a streaming failure; its stall detector has had its own attempts
+ * by then, see {@link shakaStallThreshold}); at the end it reports the stall, once.
+ */
+
+export interface StallWatchdogOptions {
+  media: HTMLMediaElement;
+  /** How long playback may make no progress before it is a stall, in ms. */
+  timeoutMs: number;
+  /** True while a wait is expected (a key, a license): the clock does not run. */
+  excused: () => boolean;
+  /** The first remedy, halfway through the timeout. */
+  retry: () => void;
+  /** Called once when the timeout passes without progress. */
+  onStall: (stall: StallInfo) => void;
+  /** Aborting it stops the watchdog. */
+  signal: AbortSignal;
+}
+
+/** Where playback stood when the watchdog gave up. */
+export interface StallInfo {
+  /** The media time playback stopped at, in seconds. */
+  currentTime: number;
+  /** HTMLMediaElement readyState then (0 means the browser has no media data at all: its source was dropped). */
+  readyState: number;
+  /** How long playback made no progress, in ms. */
+  stalledMs: number;
+}
+
+/**
+ * shaka's stall threshold (seconds) for a watchdog timeout: its detector tries up to three times, a threshold apart,
+ * so a quarter of the timeout (at most shaka's default of 1 s) gives it all its attempts before the watchdog acts.
+ */
+export function shakaStallThreshold(timeoutMs: number): number {
+  return Math.min(1, timeoutMs / 4000);
+}
+
+export function watchForStalls(options: StallWatchdogOptions): void {
+  const { media, timeoutMs, signal } = options;
+  if (signal.aborted || !(timeoutMs > 0)) return;
+  let lastTime = media.currentTime;
+  let since = performance.now();
+  let retried = false;
+  const shouldProgress = () => !media.paused && !media.ended && !media.seeking && !options.excused();
+  const check = () => {
+    const now = performance.now();
+    if (media.currentTime !== lastTime || !shouldProgress()) {
+      lastTime = media.currentTime;
+      since = now;
+      retried = false;
+      return;
+    }
+    const stalledMs = now - since;
+    if (stalledMs >= timeoutMs) {
+      stop();
+      options.onStall({
+        currentTime: media.currentTime,
+        readyState: media.readyState,
+        stalledMs: Math.round(stalledMs),
+      });
+    } else if (!retried && stalledMs >= timeoutMs / 2) {
+      retried = true;
+      options.retry();
+    }
+  };
+  // Ticks often enough to act within a tenth of the timeout (bounded to 1 s); events that change what "should
+  // progress" means restart the clock at once rather than at the next tick.
+  const timer = setInterval(check, Math.min(1000, Math.max(50, timeoutMs / 10)));
+  const events = ['play', 'pause', 'seeking', 'seeked', 'ended', 'timeupdate'];
+  for (const type of events) media.addEventListener(type, check);
+  function stop() {
+    clearInterval(timer);
+    for (const type of events) media.removeEventListener(type, check);
+    signal.removeEventListener('abort', stop);
+  }
+  signal.addEventListener('abort', stop, { once: true });
+}
