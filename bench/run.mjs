@@ -5,7 +5,8 @@
 //   startup.json      src -> first frame: <secure-video> native CDM, bundled CDM, plain shaka-player (bench/startup.ts)
 //   decrypt.json      decrypt throughput per scheme against raw WebCrypto (bench/decrypt.ts, bench/run-decrypt.mjs)
 //   main-thread.json  long tasks and script time during 30 s of bundled 1080p-like playback (bench/main-thread.ts)
-//   memory.json       heap after 20 src changes against after one (bench/memory.ts)
+//   memory.json       heap after 20 src changes against after one; heap and live instances after a storm of 1,000
+//                     src changes and 100 removals, against a baseline (bench/memory.ts)
 //   size.json         gzip bytes of the entry points and of shaka-player (bench/node/size.mjs)
 // Figures measured on a busy machine are noisy: each part reports its spread or takes the best of rounds; compare
 // runs made on the same machine in the same state.
@@ -172,6 +173,32 @@ table(
     fmt(m.heapAfterLongRunKiB),
     fmt(m.growthPerChangeLongRunKiB),
   ]),
+);
+const live = (counts, names) => (counts ? names.map((n) => counts[n] ?? 0).join('/') : '—');
+const OURS = ['EmeController', 'StreamingSession', 'SegmentFilter', 'ClearKeyMediaKeys', 'ClearKeyMediaKeySession'];
+const THEIRS = ['ShakaPlayer', 'MediaSource', 'SourceBuffer'];
+table(
+  `Memory storm: 1,000 src changes + 100 remove/re-insert, then removal; heap after a forced GC, KiB; live ${OURS.join('/')} and ${THEIRS.join('/')}`,
+  [
+    'browser',
+    'baseline',
+    'while playing',
+    'after removal',
+    'after/baseline',
+    'live ours after',
+    'live shaka/MSE after',
+  ],
+  Object.entries(memory)
+    .filter(([, m]) => m.storm)
+    .map(([b, { storm: s }]) => [
+      b,
+      fmt(s.baselineKiB),
+      fmt(s.whilePlayingKiB),
+      fmt(s.afterRemovalKiB),
+      s.afterRemovalOverBaseline === null ? '—' : fmt(s.afterRemovalOverBaseline, 3) + met(s.withinTenPercent),
+      live(s.liveAfterRemoval, OURS),
+      live(s.liveAfterRemoval, THEIRS),
+    ]),
 );
 const kb = (e) => (e ? `${fmt(e.gzip / 1024, 1)} KiB gzip (${fmt(e.bytes / 1024, 1)} KiB)` : '—');
 table(
