@@ -4,8 +4,11 @@
  * request may hang: shaka's stall detector and gap jumping act only where data is buffered ahead, so without this the
  * page shows a spinner forever.
  *
- * The clock runs only while playback should progress: not paused, not ended, not seeking, and not waiting for a key or
- * a license (the owner says, through `excused`). Any change of `currentTime` resets it. Halfway, the watchdog asks
+ * The clock runs only while playback should progress: not paused, not ended, and not waiting for a key or a license
+ * (the owner says, through `excused`); it stops meanwhile, and starts from zero on progress or a seek. Progress is
+ * `currentTime` going past the furthest point reached: a browser that starts the same second over and over is not
+ * progressing (Firefox, on undecodable samples, empties the element and plays from 0 again, pausing for a moment,
+ * in cycles shorter than a timeout). Halfway, the watchdog asks
  * shaka to retry streaming (what shaka offers after a streaming failure; its stall detector has had its own attempts
  * by then, see {@link shakaStallThreshold}); at the end it reports the stall, once.
  */
@@ -45,19 +48,25 @@ export function shakaStallThreshold(timeoutMs: number): number {
 export function watchForStalls(options: StallWatchdogOptions): void {
   const { media, timeoutMs, signal } = options;
   if (signal.aborted || !(timeoutMs > 0)) return;
-  let lastTime = media.currentTime;
-  let since = performance.now();
+  /** The furthest point reached (since the last seek). */
+  let reached = media.currentTime;
+  /** Time without progress while playback should have progressed. */
+  let stalledMs = 0;
+  let last = performance.now();
   let retried = false;
-  const shouldProgress = () => !media.paused && !media.ended && !media.seeking && !options.excused();
+  const shouldProgress = () => !media.paused && !media.ended && !options.excused();
   const check = () => {
     const now = performance.now();
-    if (media.currentTime !== lastTime || !shouldProgress()) {
-      lastTime = media.currentTime;
-      since = now;
+    const elapsed = now - last;
+    last = now;
+    if (media.seeking || media.currentTime > reached) {
+      reached = media.currentTime;
+      stalledMs = 0;
       retried = false;
       return;
     }
-    const stalledMs = now - since;
+    if (!shouldProgress()) return;
+    stalledMs += elapsed;
     if (stalledMs >= timeoutMs) {
       stop();
       options.onStall({
@@ -70,8 +79,8 @@ export function watchForStalls(options: StallWatchdogOptions): void {
       options.retry();
     }
   };
-  // Ticks often enough to act within a tenth of the timeout (bounded to 1 s); events that change what "should
-  // progress" means restart the clock at once rather than at the next tick.
+  // Ticks often enough to act within a tenth of the timeout (bounded to 1 s); the media events that change what "should
+  // progress" means, or show progress, are checked at once rather than at the next tick.
   const timer = setInterval(check, Math.min(1000, Math.max(50, timeoutMs / 10)));
   const events = ['play', 'pause', 'seeking', 'seeked', 'ended', 'timeupdate'];
   for (const type of events) media.addEventListener(type, check);
