@@ -123,7 +123,14 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @csspart seek - The seek bar.
  * @csspart volume - The volume slider.
  * @csspart time - The current time / duration display.
- * @csspart icon - Every default icon of the controls (an <svg>); each also has its slot's name as a part (e.g. play-icon).
+ * @csspart icon - Every default icon of the controls (an <svg>).
+ * @csspart play-icon - The default play icon (each default icon's part is its slot's name).
+ * @csspart pause-icon - The default pause icon.
+ * @csspart muted-icon - The default sound-off icon.
+ * @csspart unmuted-icon - The default sound-on icon.
+ * @csspart pip-icon - The default picture-in-picture icon.
+ * @csspart fullscreen-enter-icon - The default enter-full-screen icon.
+ * @csspart fullscreen-exit-icon - The default leave-full-screen icon.
  *
  * @cssprop [--secure-video-background=#000] - Background behind the video.
  * @cssprop [--secure-video-color=#fff] - Text colour of overlays and controls.

@@ -69,6 +69,7 @@ describe('<secure-video> built-in controls', () => {
       const slot = button.querySelector('slot')!;
       slots.push(slot.name);
       const icon = slot.querySelector('svg')!;
+      expect(icon.getAttribute('part'), name).to.equal(`icon ${slot.name}`);
       const box = icon.getBoundingClientRect();
       expect(box.width * box.height, `${name}: its icon has a box`).to.be.above(0);
       const drawn = icon.getBBox();
