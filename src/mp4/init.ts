@@ -7,7 +7,8 @@ import { parseFtyp, type FtypBox } from './boxes/ftyp.js';
 import { parseHdlr } from './boxes/hdlr.js';
 import { parseMdhd } from './boxes/mdhd.js';
 import { parseTrex, type TrexBox } from './boxes/trex.js';
-import { parsePssh, type PsshBox } from './boxes/pssh.js';
+import { isPiffPssh, parsePiffPssh, type PiffPsshBox } from './boxes/piff-pssh.js';
+import { parsePssh, psshKeyIds, type PsshBox } from './boxes/pssh.js';
 import { parseSgpd } from './boxes/sgpd.js';
 import type { CencScheme } from './boxes/sinf.js';
 import { parseStsd, type SampleEntry } from './boxes/stsd.js';
@@ -50,6 +51,40 @@ export interface InitInfo {
   pssh: PsshBox[];
   /** Every distinct default KID (tenc and stbl seig entries), in order of appearance. */
   defaultKids: Uint8Array[];
+  /** PIFF 1.1 'uuid' pssh boxes in moov: not 'cenc' init data (see piff-pssh.ts), kept for what they say. */
+  piffPssh: PiffPsshBox[];
+}
+
+function isZeroKid(kid: Uint8Array): boolean {
+  return kid.every((b) => b === 0);
+}
+
+/**
+ * A tenc whose default_KID is all zeros is a placeholder (ISO/IEC 23001-7 8.2.2 gives no KID the meaning "none", but
+ * packagers write zeros where the real KID lives elsewhere). With no 'seig' groups in the track's stbl to name KIDs,
+ * the real KID is the one the init segment's pssh boxes name, when they name exactly one (a version 1 box's list, or
+ * a Widevine box's key_id): the track's samples use it. Otherwise the zeros stay (key rotation names its KIDs in
+ * each fragment's seig groups).
+ */
+function resolvePlaceholderKids(tracks: TrackInfo[], pssh: PsshBox[]): void {
+  const named = new Map<string, Uint8Array>();
+  for (const p of pssh) for (const kid of psshKeyIds(p)) named.set(toHex(kid), kid);
+  if (named.size !== 1) return;
+  const kid = [...named.values()][0]!;
+  for (const t of tracks) {
+    if (t.seig.length > 0) continue;
+    let changed = false;
+    for (const e of t.sampleEntries) {
+      if (e.sinf?.tenc.isProtected && isZeroKid(e.sinf.tenc.kid)) {
+        e.sinf.tenc = { ...e.sinf.tenc, kid };
+        changed = true;
+      }
+    }
+    if (changed) {
+      const entry = t.sampleEntries.find((e) => e.sinf);
+      t.protection = entry ? protectionOf(entry) : t.protection;
+    }
+  }
 }
 
 export function protectionOf(entry: SampleEntry): TrackProtection | undefined {
@@ -126,6 +161,8 @@ export function parseInit(bytes: Uint8Array): InitInfo {
     ids.add(t.trackId);
   }
   const pssh = [...top, ...moovChildren].filter((b) => b.type === 'pssh').map((b) => parsePssh(b));
+  const piffPssh = moovChildren.filter(isPiffPssh).map(parsePiffPssh);
+  resolvePlaceholderKids(tracks, pssh);
   const defaultKids: Uint8Array[] = [];
   // A set, not a scan: an stbl may hold any number of seig entries, and hostile input makes it many.
   const seen = new Set<string>();
@@ -140,5 +177,5 @@ export function parseInit(bytes: Uint8Array): InitInfo {
     for (const e of t.sampleEntries) if (e.sinf?.tenc.isProtected) addKid(e.sinf.tenc.kid);
     for (const g of t.seig) if (g.isProtected) addKid(g.kid);
   }
-  return { ftyp: ftypBox ? parseFtyp(ftypBox) : undefined, tracks, pssh, defaultKids };
+  return { ftyp: ftypBox ? parseFtyp(ftypBox) : undefined, tracks, pssh, defaultKids, piffPssh };
 }

@@ -6,7 +6,10 @@ import { Mp4ErrorCode, Mp4ParseError } from './errors.js';
 import { parseSgpd } from './boxes/sgpd.js';
 import { parseSbgp } from './boxes/sbgp.js';
 import { parseStsd, type SampleEntry } from './boxes/stsd.js';
-import { parseHdlr } from './boxes/hdlr.js';
+import { isUnplayableHandler, parseHdlr } from './boxes/hdlr.js';
+import { parseTkhd } from './boxes/tkhd.js';
+import { parseTrex } from './boxes/trex.js';
+import { isPiffPssh } from './boxes/piff-pssh.js';
 import type { BaseOffsetRewrite, SegmentInfo } from './segment.js';
 import { box, concat, fourcc } from './writer.js';
 
@@ -39,18 +42,42 @@ function rewriteStbl(stbl: Box, handler: string | undefined): Uint8Array {
   return box('stbl', ...parts);
 }
 
+/** The hdlr handler_type of a trak, or undefined. */
+function handlerOf(trak: Box): string | undefined {
+  const mdia = childBoxes(trak).find((k) => k.type === 'mdia');
+  const hdlr = mdia ? childBoxes(mdia).find((k) => k.type === 'hdlr') : undefined;
+  return hdlr ? parseHdlr(hdlr).handlerType : undefined;
+}
+
+/** The track_IDs of the moov's traks that the clear init leaves out (see isUnplayableHandler). */
+function droppedTrackIds(moov: Box): Set<number> {
+  const ids = new Set<number>();
+  for (const trak of childBoxes(moov).filter((k) => k.type === 'trak')) {
+    const tkhd = childBoxes(trak).find((k) => k.type === 'tkhd');
+    if (tkhd && isUnplayableHandler(handlerOf(trak))) ids.add(parseTkhd(tkhd).trackId);
+  }
+  return ids;
+}
+
 /** Rebuilds the containers on the way to stbl; `handler` is the track's hdlr type, found on the way down. */
-function rewriteContainer(b: Box, handler: string | undefined): Uint8Array {
-  const kids = childBoxes(b);
+function rewriteContainer(b: Box, handler: string | undefined, dropped = new Set<number>()): Uint8Array {
+  let kids = childBoxes(b);
+  if (b.type === 'moov') {
+    kids = kids.filter((k) => !(k.type === 'trak' && isUnplayableHandler(handlerOf(k))));
+  }
+  if (b.type === 'mvex') {
+    kids = kids.filter((k) => !(k.type === 'trex' && dropped.has(parseTrex(k).trackId)));
+  }
   if (b.type === 'mdia') {
     const hdlr = kids.find((k) => k.type === 'hdlr');
     handler = hdlr ? parseHdlr(hdlr).handlerType : undefined;
   }
   const parts = kids
-    .filter((k) => k.type !== 'pssh')
+    .filter((k) => k.type !== 'pssh' && !isPiffPssh(k))
     .map((k) => {
       if (k.type === 'stbl') return rewriteStbl(k, handler);
       if (k.type === 'trak' || k.type === 'mdia' || k.type === 'minf') return rewriteContainer(k, handler);
+      if (k.type === 'mvex' && dropped.size > 0) return rewriteContainer(k, handler, dropped);
       return wholeBoxBytes(k);
     });
   return box(b.type, ...parts);
@@ -58,7 +85,8 @@ function rewriteContainer(b: Box, handler: string | undefined): Uint8Array {
 
 /**
  * The clear form of an init segment: every protected sample entry (encv/enca/...) becomes its frma original format
- * without its sinf, pssh boxes are removed, sbgp/sgpd 'seig' are removed, and every ancestor's size is recomputed.
+ * without its sinf, pssh boxes (and PIFF's 'uuid' form of them) are removed, sbgp/sgpd 'seig' are removed,
+ * closed-caption tracks go (see isUnplayableHandler), and every ancestor's size is recomputed.
  * Boxes the rewrite does not touch are copied byte for byte.
  */
 export function rewriteInitToClear(bytes: Uint8Array): Uint8Array {
@@ -67,8 +95,8 @@ export function rewriteInitToClear(bytes: Uint8Array): Uint8Array {
     throw new Mp4ParseError(Mp4ErrorCode.MISSING_BOX, `Missing 'moov' box`, 'moov');
   }
   const parts = top
-    .filter((b) => b.type !== 'pssh')
-    .map((b) => (b.type === 'moov' ? rewriteContainer(b, undefined) : wholeBoxBytes(b)));
+    .filter((b) => b.type !== 'pssh' && !isPiffPssh(b))
+    .map((b) => (b.type === 'moov' ? rewriteContainer(b, undefined, droppedTrackIds(b)) : wholeBoxBytes(b)));
   return concat(...parts);
 }
 
@@ -114,6 +142,8 @@ export function freeEncryptionBoxes(out: Uint8Array, segment: SegmentInfo): void
     // A 'uuid' box turned 'free' keeps its 16-byte extended type as free bytes: a free box's payload is ignored.
   }
   for (const r of segment.baseOffsetRewrites) rebase(out, r);
+  // The trafs of tracks the clear init leaves out: their samples stay in mdat, unreferenced (nothing moves).
+  for (const traf of segment.droppedTrafs) out.set(FREE, traf.start + 4);
 }
 
 /**

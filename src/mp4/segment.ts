@@ -3,6 +3,7 @@
 import { childBoxes, readBoxes, type Box } from './box.js';
 import { toHex } from './bytes.js';
 import { Mp4ErrorCode, Mp4ParseError } from './errors.js';
+import { isUnplayableHandler } from './boxes/hdlr.js';
 import { mdatPayloadRange } from './boxes/mdat.js';
 import { parsePssh, type PsshBox } from './boxes/pssh.js';
 import { parseSaio } from './boxes/saio.js';
@@ -63,6 +64,8 @@ export interface SegmentInfo {
   samples: SegmentSample[];
   /** Track fragments with an explicit base_data_offset (see BaseOffsetRewrite). */
   baseOffsetRewrites: BaseOffsetRewrite[];
+  /** Track fragments of tracks the clear init segment leaves out (closed captions, see isUnplayableHandler). */
+  droppedTrafs: Box[];
   /** pssh boxes carried in moof (key rotation) or at the top level. */
   pssh: PsshBox[];
   /** Every distinct KID a protected sample needs, in order of first use. */
@@ -252,6 +255,7 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
   let lastKid: Uint8Array | undefined;
   const encryptionBoxes: Box[] = [];
   const baseOffsetRewrites: BaseOffsetRewrite[] = [];
+  const droppedTrafs: Box[] = [];
   for (const b of top) {
     if (b.type === 'pssh') {
       pssh.push(parsePssh(b));
@@ -373,6 +377,7 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
         }
       }
       const ctx: TrafContext = { track, traf, children, samples: placed, base };
+      if (isUnplayableHandler(track.handler)) droppedTrafs.push(traf);
       const last = placed[placed.length - 1];
       prevTrafEnd = last ? last.offset + last.size : base;
       const enc = encryptionOf(bytes, ctx, sdi - 1);
@@ -399,5 +404,5 @@ export function parseSegment(bytes: Uint8Array, init: InitInfo): SegmentInfo {
       }
     }
   }
-  return { samples, baseOffsetRewrites, pssh, kids, encryptionBoxes };
+  return { samples, baseOffsetRewrites, droppedTrafs, pssh, kids, encryptionBoxes };
 }

@@ -13,7 +13,9 @@ describe('polyfill: content in other packagers’ layouts (EME + MSE page)', () 
     it(`${f.name}: plays`, async () => {
       const video = newVideo();
       try {
-        const types = await playFormatFixture(f, video);
+        // A Widevine-only pssh names no Clear Key key: Clear Key refuses it as 'cenc' init data (natively too), and
+        // the page asks by the KID it knows, as a player does from the manifest's default_KID.
+        const types = await playFormatFixture(f, video, { keyIdsWhenCencRefused: f.initData === 'widevine-pssh' });
         expect(types.length).to.be.greaterThan(0);
       } finally {
         video.remove();

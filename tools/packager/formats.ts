@@ -4,8 +4,8 @@
 // with the sample encryption of cipher.ts and the boxes of boxes.ts. Deterministic, like the rest of the packager.
 import { Buffer } from 'node:buffer';
 import { childBoxes, readBoxes, requireChild, type Box } from '../../src/mp4/box.js';
-import { fromHex, toHex } from '../../src/mp4/bytes.js';
-import { CLEAR_KEY_SYSTEM_ID, DASHIF_CLEAR_KEY_SYSTEM_ID } from '../../src/mp4/boxes/pssh.js';
+import { fromHex } from '../../src/mp4/bytes.js';
+import { DASHIF_CLEAR_KEY_SYSTEM_ID } from '../../src/mp4/boxes/pssh.js';
 import { parseTfhd } from '../../src/mp4/boxes/tfhd.js';
 import { box, concat, fourcc, fullBox, i32, u16, u32, u64, u8 } from '../../src/mp4/writer.js';
 import {
@@ -35,6 +35,9 @@ import { avcSubsamples } from './subsamples.js';
 const WIDEVINE_SYSTEM_ID = fromHex('edef8ba979d64acea3c827dcd51d21ed');
 /** PlayReady's system ID, for the PIFF pssh (what Smooth Streaming packagers put there). */
 const PLAYREADY_SYSTEM_ID = fromHex('9a04f07998404286ab92e65be0885f95');
+
+/** PIFF fixture: tenc in both forms ('only' would leave the ISO tenc out, which Chromium's parser requires). */
+const PIFF_TENC_FORM = 'also';
 
 const TFHD_BASE_DATA_OFFSET = 0x1;
 const TFHD_DEFAULT_BASE_IS_MOOF = 0x20000;
@@ -364,67 +367,187 @@ export function buildFormatFixtures(source: SourceTrack[], keys: KeysFile): Buil
   ];
   const out: BuiltFormat[] = [];
 
+  /** A muxed fixture: init.mp4 (one moov, track 1 video, track 2 the second track), seg-N.m4s (a traf per track). */
+  interface MuxedSpec {
+    name: string;
+    purpose: string;
+    scheme: SchemeType;
+    videoInit: Uint8Array;
+    video: SampleProtection;
+    second: { init: Uint8Array; frags: ClearFragment[]; protection: SampleProtection | null; track: FormatTrack };
+    videoTrack: FormatTrack;
+    pssh: Uint8Array[];
+    initData: string;
+    mimeType: string;
+    defaultKid: string;
+  }
+  const muxed = (m: MuxedSpec): BuiltFormat => {
+    const init = muxInits([m.videoInit, m.second.init], m.pssh);
+    const files = new Map<string, Uint8Array>([['init.mp4', init]]);
+    const count = Math.max(videoFrags.length, m.second.frags.length);
+    const segs: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const trafs: TrafSpec[] = [];
+      if (videoFrags[i]) trafs.push(encryptFragment(1, videoFrags[i]!, m.video));
+      const second = m.second.frags[i];
+      if (second) trafs.push(encryptFragment(2, second, m.second.protection));
+      const name = `seg-${i + 1}.m4s`;
+      files.set(name, fragment(i + 1, trafs, []));
+      segs.push(name);
+    }
+    const index: FormatFixture = {
+      name: m.name,
+      purpose: m.purpose,
+      scheme: m.scheme,
+      path: `/test/fixtures/${m.name}/`,
+      dash: 'manifest.mpd',
+      appendFiles: ['init.mp4', ...segs],
+      mimeType: m.mimeType,
+      tracks: [m.videoTrack, m.second.track],
+      initData: m.initData,
+      duration,
+    };
+    // Segment times follow the video track; a fifth fragment of the second track (the audio's last) gets the rest.
+    const frags = [...videoFrags];
+    if (count > videoFrags.length) {
+      frags.push({
+        baseTime: videoFrags.reduce((n, f) => n + f.samples.reduce((t, x) => t + x.duration, 0), 0),
+        samples: [],
+      });
+    }
+    const timeline = segmentTimeline(video.info.timescale, frags).map((l) =>
+      l.replace(/d="0"/, `d="${video.info.timescale / 4}"`),
+    );
+    const codecs = /codecs="([^"]*)"/.exec(m.mimeType)![1]!;
+    files.set('manifest.mpd', enc.encode(mpd(index, timeline, codecs, m.defaultKid, width, height)));
+    return { files, index };
+  };
+  const cenc = (
+    key: string,
+    ivs: IvSequence,
+    nal: number | undefined,
+    box: 'senc' | 'piff' = 'senc',
+  ): SampleProtection => ({
+    scheme: 'cenc',
+    key: keyOf(key),
+    ivs,
+    pattern: null,
+    nalLengthSize: nal,
+    box,
+  });
+  const bothCodecs = `video/mp4; codecs="${vCodecs},${aCodecs}"`;
+
   // 1. muxed: audio and video tracks in one moov, one traf per track in each moof (cenc, 8-byte IVs).
   {
     const vKid = kidOf('video');
     const aKid = kidOf('audio');
     const vIvs = new IvSequence(8, (0x5ec4_0000n << 32n) + 1n);
     const aIvs = new IvSequence(8, (0x5ec4_0001n << 32n) + 1n);
-    const init = muxInits(
-      [encryptInit(video.init, protection(vKid, vIvs)), encryptInit(audio.init, protection(aKid, aIvs))],
-      [clearKeyPssh([fromHex(vKid), fromHex(aKid)])],
+    out.push(
+      muxed({
+        name: 'muxed',
+        purpose:
+          'cenc, video and audio tracks in one moov (track 1 video under KID video, track 2 audio under KID audio), ' +
+          'one traf per track in each moof; a Clear Key pssh with both KIDs in moov.',
+        scheme: 'cenc',
+        videoInit: encryptInit(video.init, protection(vKid, vIvs)),
+        video: cenc('video', vIvs, video.info.nalLengthSize),
+        second: {
+          init: encryptInit(audio.init, protection(aKid, aIvs)),
+          frags: audioFrags,
+          protection: cenc('audio', aIvs, undefined),
+          track: { trackId: 2, kind: 'audio', codecs: aCodecs, kid: aKid, defaultKid: aKid },
+        },
+        videoTrack: { trackId: 1, kind: 'video', codecs: vCodecs, kid: vKid, defaultKid: vKid },
+        pssh: [clearKeyPssh([fromHex(vKid), fromHex(aKid)])],
+        initData: 'clearkey-pssh',
+        mimeType: bothCodecs,
+        defaultKid: vKid,
+      }),
     );
-    const vp: SampleProtection = {
-      scheme: 'cenc',
-      key: keyOf('video'),
-      ivs: vIvs,
-      pattern: null,
-      nalLengthSize: video.info.nalLengthSize,
-      box: 'senc',
-    };
-    const ap: SampleProtection = {
-      scheme: 'cenc',
-      key: keyOf('audio'),
-      ivs: aIvs,
-      pattern: null,
-      nalLengthSize: undefined,
-      box: 'senc',
-    };
-    const files = new Map<string, Uint8Array>([['init.mp4', init]]);
-    const count = Math.max(videoFrags.length, audioFrags.length);
-    const segs: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const trafs: TrafSpec[] = [];
-      if (videoFrags[i]) trafs.push(encryptFragment(1, videoFrags[i]!, vp));
-      if (audioFrags[i]) trafs.push(encryptFragment(2, audioFrags[i]!, ap));
-      const name = `seg-${i + 1}.m4s`;
-      files.set(name, fragment(i + 1, trafs, []));
-      segs.push(name);
-    }
-    const index: FormatFixture = {
-      name: 'muxed',
-      purpose:
-        'cenc, video and audio tracks in one moov (track 1 video under KID video, track 2 audio under KID audio), ' +
-        'one traf per track in each moof; a Clear Key pssh with both KIDs in moov.',
-      scheme: 'cenc',
-      path: '/test/fixtures/muxed/',
-      dash: 'manifest.mpd',
-      appendFiles: ['init.mp4', ...segs],
-      mimeType: `video/mp4; codecs="${vCodecs},${aCodecs}"`,
-      tracks: [
-        { trackId: 1, kind: 'video', codecs: vCodecs, kid: vKid, defaultKid: vKid },
-        { trackId: 2, kind: 'audio', codecs: aCodecs, kid: aKid, defaultKid: aKid },
-      ],
-      initData: 'clearkey-pssh',
-      duration,
-    };
-    // Segment times follow the video track (the audio's last fragment rides in the fifth segment).
-    const timeline = segmentTimeline(video.info.timescale, [
-      ...videoFrags,
-      { baseTime: videoFrags.reduce((n, f) => n + f.samples.reduce((m, s) => m + s.duration, 0), 0), samples: [] },
-    ]).map((l) => l.replace(/d="0"/, `d="${video.info.timescale / 4}"`));
-    files.set('manifest.mpd', enc.encode(mpd(index, timeline, `${vCodecs},${aCodecs}`, vKid, width, height)));
-    out.push({ files, index });
+  }
+
+  // PIFF 1.1: the muxed layout with the PIFF 'uuid' boxes: tenc in both forms in schi (PIFF 5.3.2 beside ISO/IEC
+  // 23001-7 8.2, as PIFF-compatible CENC packagers write it), a PIFF pssh (PlayReady) in moov and no ISO pssh, and
+  // in each traf the PIFF SampleEncryptionBox in place of senc, saiz/saio pointing into it. The audio's one
+  // overrides the track defaults (flag 0x1: AlgorithmID, IV_size, KID).
+  {
+    const vKid = kidOf('video');
+    const aKid = kidOf('audio');
+    const vIvs = new IvSequence(8, (0x5ec6_0000n << 32n) + 1n);
+    const aIvs = new IvSequence(8, (0x5ec6_0001n << 32n) + 1n);
+    const piff = { piffTenc: PIFF_TENC_FORM } as const;
+    out.push(
+      muxed({
+        name: 'piff',
+        purpose:
+          'PIFF 1.1 boxes in the muxed layout: schi holds tenc and the PIFF TrackEncryptionBox (uuid 8974dbce-...), ' +
+          'moov a PIFF ProtectionSystemSpecificHeaderBox (uuid d08a4f18-..., PlayReady) and no ISO pssh, each traf ' +
+          'the PIFF SampleEncryptionBox (uuid a2394f52-...) with saiz/saio pointing into it; the audio one overrides ' +
+          'AlgorithmID, IV_size and KID (flags 0x1). cenc, 8-byte IVs.',
+        scheme: 'cenc',
+        videoInit: encryptInit(video.init, protection(vKid, vIvs, piff)),
+        video: cenc('video', vIvs, video.info.nalLengthSize, 'piff'),
+        second: {
+          init: encryptInit(audio.init, protection(aKid, aIvs, piff)),
+          frags: audioFrags,
+          protection: { ...cenc('audio', aIvs, undefined, 'piff'), override: { ivSize: 8, kid: fromHex(aKid) } },
+          track: { trackId: 2, kind: 'audio', codecs: aCodecs, kid: aKid, defaultKid: aKid },
+        },
+        videoTrack: { trackId: 1, kind: 'video', codecs: vCodecs, kid: vKid, defaultKid: vKid },
+        pssh: [piffPssh(PLAYREADY_SYSTEM_ID, new Uint8Array(0))],
+        initData: 'piff-pssh',
+        mimeType: bothCodecs,
+        defaultKid: vKid,
+      }),
+    );
+  }
+
+  // cbcs video whose tenc default_KID is all zeros, the real KID only in a Widevine pssh, beside a clear CEA-608
+  // track ('c608') in the same file.
+  {
+    const vKid = kidOf('video');
+    const zero = '0'.repeat(32);
+    const constantIv = new IvSequence(16, (0x5ec7_0000n << 96n) + 0x0102_0304_0506_0708n).next();
+    const pattern = { crypt: 1, skip: 9 };
+    const timescale = video.info.timescale;
+    const ftyp = boxBytes(readBoxes(video.init).find((b) => b.type === 'ftyp')!);
+    out.push(
+      muxed({
+        name: 'cbcs-zero-kid-c608',
+        purpose:
+          'cbcs (1:9, constant IV) video whose tenc default_KID is all zeros, the real KID (video) only inside a ' +
+          'Widevine pssh, beside a clear CEA-608 track (sample entry c608, handler clcp) in the same moov and moofs.',
+        scheme: 'cbcs',
+        videoInit: encryptInit(video.init, protection(zero, null, {}, 'cbcs', constantIv, pattern)),
+        video: {
+          scheme: 'cbcs',
+          key: keyOf('video'),
+          ivs: null,
+          constantIv,
+          pattern,
+          nalLengthSize: video.info.nalLengthSize,
+          box: 'senc',
+        },
+        second: {
+          init: c608Init(ftyp, timescale),
+          frags: videoFrags.map((f) =>
+            c608Fragment(
+              f.baseTime,
+              f.samples.reduce((n, s) => n + s.duration, 0),
+              timescale,
+            ),
+          ),
+          protection: null,
+          track: { trackId: 2, kind: 'captions', codecs: 'c608', kid: null, defaultKid: null },
+        },
+        videoTrack: { trackId: 1, kind: 'video', codecs: vCodecs, kid: vKid, defaultKid: zero },
+        pssh: [widevinePssh(fromHex(vKid))],
+        initData: 'widevine-pssh',
+        mimeType: `video/mp4; codecs="${vCodecs}"`,
+        defaultKid: vKid,
+      }),
+    );
   }
 
   // 2. GPAC/MP4Box-style single file: ftyp free moov moof mdat, encrypted H.264 and clear AAC, one moof holding
@@ -485,5 +608,3 @@ export function buildFormatFixtures(source: SourceTrack[], keys: KeysFile): Buil
 
   return out;
 }
-
-export { toHex, CLEAR_KEY_SYSTEM_ID, piffPssh, PLAYREADY_SYSTEM_ID, widevinePssh, c608Init, c608Fragment };

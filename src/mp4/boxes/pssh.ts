@@ -79,6 +79,50 @@ export function parsePssh(input: Box | Uint8Array): PsshBox {
   return { version: version as 0 | 1, systemId, kids, data, bytes: whole };
 }
 
+/** Widevine's system ID, edef8ba9-79d6-4ace-a3c8-27dcd51d21ed (DASH-IF system ID registry). */
+export const WIDEVINE_SYSTEM_ID: Uint8Array = fromHex('edef8ba979d64acea3c827dcd51d21ed');
+
+/**
+ * The KIDs a pssh box names: a version 1 box's KID list (ISO/IEC 23001-7 8.1.2), else, for a version 0 Widevine box,
+ * the key_id fields (field 2, length-delimited) of its Data, a WidevinePsshData protocol buffer message (publicly
+ * documented by the Widevine and Shaka Packager projects). Fields are walked by their wire type; a malformed message
+ * names no KIDs (never an error: the Data is another system's business). At most one field per Data byte.
+ */
+export function psshKeyIds(box: PsshBox): Uint8Array[] {
+  if (box.version === 1) return box.kids;
+  if (!bytesEqual(box.systemId, WIDEVINE_SYSTEM_ID)) return [];
+  const d = box.data;
+  const kids: Uint8Array[] = [];
+  let at = 0;
+  const varint = (): number | undefined => {
+    let value = 0;
+    // Five 7-bit groups fill 32 bits: longer varints (never a tag or a length here) end the walk.
+    for (let shift = 0; shift < 35 && at < d.length; shift += 7) {
+      const byte = d[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+    return undefined;
+  };
+  while (at < d.length) {
+    const tag = varint();
+    if (tag === undefined) return [];
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
+    if (wire === 0) {
+      if (varint() === undefined) return [];
+    } else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else if (wire === 2) {
+      const length = varint();
+      if (length === undefined || at + length > d.length) return [];
+      if (field === 2 && length === 16) kids.push(d.subarray(at, at + 16));
+      at += length;
+    } else return [];
+  }
+  return at === d.length ? kids : [];
+}
+
 /** Parses a buffer of concatenated pssh boxes, as EME 'cenc' initialization data is (EME Init Data Registry, cenc). */
 export function parsePsshList(bytes: Uint8Array): PsshBox[] {
   const boxes = readBoxes(bytes);
