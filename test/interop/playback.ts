@@ -189,7 +189,8 @@ export function newVideo(): { video: HTMLVideoElement; dispose: () => Promise<vo
       video.pause();
       video.removeAttribute('src');
       video.load();
-      await video.setMediaKeys(null).catch(() => undefined);
+      // WebKitGTK here has no EME: no setMediaKeys.
+      await video.setMediaKeys?.(null).catch(() => undefined);
       video.remove();
     },
   };
