@@ -2,8 +2,8 @@
  * Initialization data: de-duplication keys, the KIDs it names, and 'keyids' init data built from a tenc default_KID
  * (W3C "Keyids Initialization Data Format": `{"kids":["<base64url>",...]}`, UTF-8 JSON).
  */
-import { bytesEqual, toHex } from '../mp4/bytes.js';
-import { CLEAR_KEY_SYSTEM_ID, parsePsshList } from '../mp4/boxes/pssh.js';
+import { toHex } from '../mp4/bytes.js';
+import { isClearKeySystemId, parsePsshList } from '../mp4/boxes/pssh.js';
 import { fromBase64url, toBase64url } from './base64url.js';
 
 /** A string naming init data exactly: the same type and bytes give the same key, synchronously. */
@@ -55,16 +55,15 @@ export function kidsOfInitData(initDataType: string, initData: Uint8Array): stri
 
 /**
  * The KIDs (lowercase hex) the Clear Key pssh boxes of 'cenc' init data list: version 1 boxes with the W3C common
- * system ID (EME "cenc" Initialization Data Format, 9.1.3: a Clear Key CDM reads those and ignores every other
- * system's box). Empty when there is none, e.g. multi-DRM content with Widevine and PlayReady boxes only, or
+ * system ID or the DASH-IF Clear Key one, as the bundled CDM reads them (EME "cenc" Initialization Data Format, 9.1.3:
+ * a Clear Key CDM ignores every other system's box). Empty when there is none, e.g. multi-DRM content with Widevine and PlayReady boxes only, or
  * malformed data.
  */
 export function clearKeyKidsOfCenc(initData: Uint8Array): string[] {
   const kids = new Set<string>();
   try {
     for (const pssh of parsePsshList(initData)) {
-      if (pssh.version === 1 && bytesEqual(pssh.systemId, CLEAR_KEY_SYSTEM_ID))
-        for (const k of pssh.kids) kids.add(toHex(k));
+      if (pssh.version === 1 && isClearKeySystemId(pssh.systemId)) for (const k of pssh.kids) kids.add(toHex(k));
     }
   } catch {
     return [];
