@@ -16,7 +16,7 @@ import { CLEAR_KEY, kidHexOf, kidsOfMessage, licenseRequest } from './clear-key.
 import { describeReason, DrmError, DrmErrorCode, isAbort } from './errors.js';
 import { DrmEvent } from './events.js';
 import type { DrmEventMap, KeyStatusesDetail } from './events.js';
-import { initDataKey, kidsOfInitData } from './init-data.js';
+import { clearKeyKidsOfCenc, initDataKey, kidsOfInitData } from './init-data.js';
 import { aggregateStatuses, deriveState, DrmState, isRestricted, isUsable } from './key-status.js';
 import type { KeyStatus } from './key-status.js';
 import type { CdmKind, DrmConfig, RequestAccess } from './key-system-config.js';
@@ -354,6 +354,7 @@ export class EmeController implements ReactiveController {
       return; // reported by #setup
     }
     if (run.signal.aborted) return;
+    if (!this.#isForKeySystem(setup.keySystem, initDataType, initData)) return;
     let rec: SessionRecord | undefined;
     try {
       rec = this.#adopt(run, setup.mediaKeys.createSession(setup.sessionType), setup.sessionType);
@@ -378,6 +379,18 @@ export class EmeController implements ReactiveController {
         }),
       );
     }
+  }
+
+  /**
+   * Whether init data can name keys for the chosen key system; init data that cannot is left alone, not an error.
+   * Clear Key: 'cenc' init data whose pssh boxes are all other systems' (multi-DRM content: Widevine, PlayReady) holds
+   * no key ID for it (EME 9.1.3, "cenc" format: only the common system ID's version 1 box counts), and generateRequest
+   * would reject it; the KIDs come as 'keyids' from cenc:default_KID, tenc or seig instead (the streaming layer).
+   * Other systems: the 'keyids' init data built for Clear Key is not theirs (only 'cenc' is asked for, key-system-config.ts).
+   */
+  #isForKeySystem(keySystem: string, initDataType: string, initData: Uint8Array): boolean {
+    if (keySystem !== CLEAR_KEY) return initDataType !== 'keyids';
+    return initDataType !== 'cenc' || clearKeyKidsOfCenc(initData).length > 0;
   }
 
   async #loadSession(run: Run, sessionId: string): Promise<SessionRecord | null> {

@@ -3,7 +3,7 @@
  * (W3C "Keyids Initialization Data Format": `{"kids":["<base64url>",...]}`, UTF-8 JSON).
  */
 import { toHex } from '../mp4/bytes.js';
-import { parsePsshList } from '../mp4/boxes/pssh.js';
+import { isClearKeySystemId, parsePsshList } from '../mp4/boxes/pssh.js';
 import { fromBase64url, toBase64url } from './base64url.js';
 
 /** A string naming init data exactly: the same type and bytes give the same key, synchronously. */
@@ -36,10 +36,11 @@ export function kidsOfInitData(initDataType: string, initData: Uint8Array): stri
         return out;
       }
       case 'cenc': {
-        // ISO/IEC 23001-7 8.1: KIDs listed in version 1 pssh boxes; several systems may list the same KIDs.
-        const kids = new Set<string>();
-        for (const pssh of parsePsshList(initData)) for (const kid of pssh.kids) kids.add(toHex(kid));
-        return kids.size > 0 ? [...kids] : null;
+        // ISO/IEC 23001-7 8.1: KIDs listed in version 1 pssh boxes. Only the Clear Key box's list counts: another
+        // system's box names keys its own CDM would fetch, not keys a Clear Key session will hold, so counting them
+        // would skip the 'keyids' init data that does fetch them (multi-DRM content, see clearKeyKidsOfCenc).
+        const kids = clearKeyKidsOfCenc(initData);
+        return kids.length > 0 ? kids : null;
       }
       case 'webm':
         // WebM init data is one raw key ID.
@@ -50,4 +51,22 @@ export function kidsOfInitData(initDataType: string, initData: Uint8Array): stri
   } catch {
     return null;
   }
+}
+
+/**
+ * The KIDs (lowercase hex) the Clear Key pssh boxes of 'cenc' init data list: version 1 boxes with the W3C common
+ * system ID or the DASH-IF Clear Key one, as the bundled CDM reads them (EME "cenc" Initialization Data Format, 9.1.3:
+ * a Clear Key CDM ignores every other system's box). Empty when there is none, e.g. multi-DRM content with Widevine and PlayReady boxes only, or
+ * malformed data.
+ */
+export function clearKeyKidsOfCenc(initData: Uint8Array): string[] {
+  const kids = new Set<string>();
+  try {
+    for (const pssh of parsePsshList(initData)) {
+      if (pssh.version === 1 && isClearKeySystemId(pssh.systemId)) for (const k of pssh.kids) kids.add(toHex(k));
+    }
+  } catch {
+    return [];
+  }
+  return [...kids];
 }

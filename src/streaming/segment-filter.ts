@@ -7,6 +7,7 @@ import { toHex } from '../mp4/bytes.js';
 import { decryptSegment } from '../crypto/decrypt.js';
 import type { ClearKeyStore } from '../cdm/index.js';
 import { hlsInitSegments, manifestInitData } from './manifest-init-data.js';
+import { hasClearKeyPssh, isClearKeyPssh, realKids } from './key-ids.js';
 import type { ShakaRequest, ShakaRequestContext, ShakaResponse } from './shaka-types.js';
 
 /** An init segment as it was parsed and as it went to MSE (rewritten to clear on the bundled path). */
@@ -242,8 +243,11 @@ export class SegmentFilter {
     const hooks = this.#hooks;
     if (!hooks) return;
     if (found.scheme) hooks.onEncryptionScheme(found.scheme);
-    for (const pssh of found.pssh) hooks.onInitData('cenc', pssh);
-    if (!found.pssh.length && found.kids.length) hooks.onKeyIds(found.kids);
+    // Other systems' pssh boxes name no key for Clear Key: their KIDs come as keyids instead (key-ids.ts).
+    const pssh = found.pssh.filter(hasClearKeyPssh);
+    const kids = realKids(found.kids);
+    for (const p of pssh) hooks.onInitData('cenc', p);
+    if (!pssh.length && kids.length) hooks.onKeyIds(kids);
   }
 
   async #onInit(pending: Pending<InitRecord | null>, bytes: Uint8Array): Promise<Uint8Array> {
@@ -271,8 +275,11 @@ export class SegmentFilter {
   /** `streamId`: the stream shaka fetched the segment for (its current one for that content type). */
   async #onMedia(init: InitInfo, bytes: Uint8Array, streamId: number | undefined): Promise<Uint8Array> {
     const segment = parseSegment(bytes, init);
-    // Key rotation: a pssh in moof announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1).
-    if (segment.pssh.length) this.#hooks?.onInitData('cenc', concat(...segment.pssh.map((p) => p.bytes)));
+    // Key rotation: a pssh in moof announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1); without a
+    // Clear Key one, the KIDs the samples use (seig) are the init data. A KID a session has already is skipped there.
+    const pssh = segment.pssh.filter(isClearKeyPssh);
+    if (pssh.length) this.#hooks?.onInitData('cenc', concat(...pssh.map((p) => p.bytes)));
+    else if (segment.kids.length) this.#hooks?.onKeyIds(segment.kids);
     const store = await this.#decryption();
     if (!store) return bytes;
     // Clear-lead segments have no KIDs: the lookup is never called, and only encryption boxes go.

@@ -100,6 +100,39 @@ function psshOf(init: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A pssh box (ISO/IEC 23001-7 8.1) of any system: version 1 lists `kidsHex`. */
+function pssh(systemIdHex: string, version: 0 | 1, kidsHex: string[], data: number[]): Uint8Array {
+  const size = 32 + (version === 1 ? 4 + 16 * kidsHex.length : 0) + data.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, size);
+  out.set([0x70, 0x73, 0x73, 0x68], 4); // 'pssh'
+  view.setUint32(8, version << 24);
+  out.set(hexToBytes(systemIdHex), 12);
+  let at = 28;
+  if (version === 1) {
+    view.setUint32(at, kidsHex.length);
+    at += 4;
+    for (const kid of kidsHex) {
+      out.set(hexToBytes(kid), at);
+      at += 16;
+    }
+  }
+  view.setUint32(at, data.length);
+  out.set(data, at + 4);
+  return out;
+}
+
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** A real LitElement using the controller as an element would: the host is the event target. */
 class EmeTestHost extends LitElement {
   readonly eme = new EmeController(this);
@@ -301,6 +334,26 @@ describe('EmeController', () => {
         await ctrl.handleInitData('cenc', clearKeyPssh(KID.video));
         await untilState(ctrl, target, DrmState.USABLE);
         expect(ctrl.keyStatuses.get(KID.video)).to.equal('usable');
+      });
+
+      it("leaves 'cenc' init data with only other systems' pssh boxes alone, and plays from 'keyids' (EME 9.1.3)", async () => {
+        // Multi-DRM content: a Widevine v0 box and a PlayReady v1 box listing the KID, no Clear Key box. A Clear Key
+        // CDM reads none of them: no session, no error, and the KID the PlayReady box lists is not taken as covered.
+        const id = uniqueId();
+        const { ctrl, target, sessions, of } = setup(variant, { licenseUrl: licenseUrl(id) });
+        const otherSystems = concatBytes(
+          pssh('edef8ba979d64acea3c827dcd51d21ed', 0, [], [0x12, 0x10]),
+          pssh('9a04f07998404286ab92e65be0885f95', 1, [KID.video], []),
+        );
+        await ctrl.handleInitData('cenc', otherSystems);
+        await ctrl.idle();
+        expect(of('drmerror')).to.deep.equal([]);
+        expect(sessions).to.have.length(0);
+        await ctrl.handleInitData('keyids', keyIdsInitData(KID.video));
+        await untilState(ctrl, target, DrmState.USABLE);
+        expect(ctrl.keyStatuses.get(KID.video)).to.equal('usable');
+        expect(sessions).to.have.length(1);
+        expect(of('drmerror')).to.deep.equal([]);
       });
 
       it('opens one session for init data given twice at once, or naming KIDs a session already covers', async () => {
