@@ -6,10 +6,11 @@
 import '../../src/define.js';
 import type { SecureVideo } from '../../src/index.js';
 import { LoadStatus } from '../../src/index.js';
+import { loadShaka } from '../../src/streaming/shaka-loader.js';
 import { until } from '../helpers/events.js';
 import { BASE, cases, hlsOf, keysOf, mimeOf, mpdOf, report, tracksOf, unsupportedCodec, verdict } from './corpus.js';
 import type { InteropCase, Path } from './corpus.js';
-import { bounded, clearRefusal, mediaState, playTo, targetOf } from './playback.js';
+import { bounded, clearRefusal, mediaState, newVideo, playTo, targetOf } from './playback.js';
 
 async function hasVideo(c: InteropCase): Promise<boolean> {
   return (await Promise.all(tracksOf(c).map((t) => mimeOf(c, t)))).some((m) => m.startsWith('video/'));
@@ -57,6 +58,42 @@ async function playElement(c: InteropCase, src: string): Promise<string> {
   }
 }
 
+/** shaka-player's code for "no variant of the manifest is playable in this browser" (CONTENT_UNSUPPORTED_BY_BROWSER). */
+const SHAKA_CONTENT_UNSUPPORTED = 4032;
+
+/**
+ * Why shaka-player itself, with no DRM at all, cannot load the manifest in this browser, or undefined when it can.
+ * Asked only after an element path failed: the element streams through shaka, so a manifest whose every variant shaka
+ * refuses on its own (WebKitGTK: shaka 5 asks MSE for `audio/mp4; codecs="Opus"`, the capitalisation Safari wants,
+ * which WebKitGTK refuses while it plays "opus") is a limit of the streaming engine in this browser, told apart from a
+ * failure of our CDM. The reference is the same as the element's configuration minus every DRM part.
+ */
+async function shakaRefusal(src: string): Promise<string | undefined> {
+  const shaka = await loadShaka();
+  const { video, dispose } = newVideo();
+  const player = new shaka.Player();
+  try {
+    const byUri = (player.getConfiguration() as { manifest: { dash: { keySystemsByURI: Record<string, string> } } })
+      .manifest.dash.keySystemsByURI;
+    player.configure({
+      manifest: {
+        ignoreDrmInfo: true,
+        dash: { keySystemsByURI: Object.fromEntries(Object.keys(byUri).map((uri) => [uri, 'org.w3.clearkey'])) },
+      },
+    });
+    await player.attach(video);
+    await player.load(src);
+    return undefined;
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== SHAKA_CONTENT_UNSUPPORTED) return undefined;
+    return `shaka-player refuses every variant of this manifest in this browser with no DRM at all (error ${code})`;
+  } finally {
+    await player.destroy().catch(() => undefined);
+    await dispose();
+  }
+}
+
 /** The MPD as the element gets it: live-profile goldens get real times for their placeholders. */
 async function dashSource(mpd: string): Promise<{ src: string; note: string }> {
   const text = await (await fetch(BASE + mpd)).text();
@@ -88,7 +125,7 @@ describe('interop: <secure-video> with the bundled CDM plays the packager’s ma
             const { src, note } = await dashSource(manifest);
             return `${await playElement(c, src)}, ${note}`;
           },
-          () => clearRefusal(c),
+          async () => (await clearRefusal(c)) ?? (await shakaRefusal((await dashSource(manifest)).src)),
         );
       });
     }
