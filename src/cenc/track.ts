@@ -178,6 +178,12 @@ export class CencTrack {
     if (now) return now;
     abortIfAborted(signal);
     this.#options.onWaitingForKey?.(kid);
-    return keys.waitForKey(kid, signal);
+    try {
+      return await keys.waitForKey(kid, signal);
+    } catch (e) {
+      // The caller's abort is the caller's reason, whatever the key source made of it.
+      abortIfAborted(signal);
+      throw e;
+    }
   }
 }
