@@ -72,7 +72,7 @@ function modeOf(scheme: SampleCipher['scheme']): AesMode {
 
 function plan(samples: readonly PlannedSample[], callBytes: number): Job[] {
   const jobs: Job[] = [];
-  // One CBC job per key at a time (Uint8Array identity: decryptSegment hands every sample of a KID the same key
+  // One CBC job per key at a time (Uint8Array identity: the decrypt core hands every sample of a KID the same key
   // object), replaced by its continuation when it reaches callBytes.
   const cbcJobs = new Map<Uint8Array, Job>();
   let lastCtr: Job | undefined;

@@ -11,11 +11,12 @@
  * native MediaKeys. The fast path follows the box headers of what it passes on, so an append that continues a box
  * the platform already has the start of stays native, and one that starts with less than a box header waits for
  * the rest. Appends may cut segments anywhere (players split moof and mdat): on the polyfill path the bytes after the
- * last whole unit (init segment, or media segment up to its mdat) wait in the SourceBuffer's state for the next
- * append, and an append that completes no unit ends with update/updateend fired by the polyfill (see whole-boxes.ts).
+ * last whole unit (init segment, or media segment up to its mdat) wait in the decrypt core for the next
+ * append, and an append that completes no unit ends with update/updateend fired by the polyfill (see cenc/units.ts).
  * abort() and an append error drop held bytes, as the platform's "reset parser state" drops its input buffer.
  *
- * Every byte goes through the decrypt core (src/cenc), which parses and decrypts; this file keeps the MSE side. A
+ * On the polyfill path every byte goes through the decrypt core (src/cenc), which parses and decrypts; this file keeps
+ * the MSE side. A
  * platform CDM buffers encrypted frames and waits for keys only when it decodes them; the polyfill cannot hand the
  * platform frames it cannot decrypt, so an append whose later fragments wait for a key ends with what is clear (the
  * platform's update/updateend), and the rest reaches the platform in the background once the key comes (its events
@@ -23,7 +24,9 @@
  * 'waitingforkey' fires when the element would need the missing data (EME 7.3.4): at once when nothing is buffered
  * at the playback position, else when playback reaches the end of what is buffered (readyState HAVE_CURRENT_DATA;
  * fired before the page sees that stall's timeupdate). endOfStream() while background work remains is carried out
- * once it is done (readyState says 'ended' meanwhile), so the stream does not end before the held media.
+ * once it is done (readyState says 'ended' meanwhile), so the stream does not end before the held media. While a
+ * hidden append is with the platform, remove() and the setters it guards meet the platform's InvalidStateError (a
+ * page calls them rarely in that moment: it only follows a key that came late).
  *
  * MediaSource endOfStream() and the duration setter throw InvalidStateError while a decrypt is pending, as they do
  * while any SourceBuffer is updating (MSE 3.1 endOfStream() step 2, duration setter step 3): an append the page
