@@ -48,7 +48,8 @@ import { readBoxes } from '../src/mp4/box.js';
 import { parseInit } from '../src/mp4/init.js';
 import { parseSegment } from '../src/mp4/segment.js';
 import { cipherRanges } from '../src/crypto/ranges.js';
-import { copyRuns, decryptSegment } from '../src/crypto/decrypt.js';
+import { copyRuns } from '../src/crypto/decrypt.js';
+import { decryptSegment } from '../src/cenc/decrypt-segment.js';
 import { buildInit, buildSegment, type Scheme, type SampleSpec } from '../test/mp4/helpers/build.js';
 
 const KID = fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf');

@@ -4,16 +4,14 @@
 // takes more than `callBytes`: larger work is cut into calls that engines with a WebCrypto thread pool (Gecko) run
 // side by side. All calls of a segment are started before any result is awaited, and CTR results are written back
 // as they arrive, so that copying overlaps the cipher work still running off the main thread.
-import { toHex } from '../mp4/bytes.js';
-import type { InitInfo } from '../mp4/init.js';
-import { freeEncryptionBoxes } from '../mp4/rewrite.js';
-import { parseSegment, type SampleEncryption, type SegmentInfo } from '../mp4/segment.js';
+//
+// What comes in is a plan: byte ranges of samples, how each is encrypted and its raw key. Where the samples are in a
+// file, and which key a KID names, is the decrypt core's business (src/cenc); nothing here knows a box.
 import { CBC_TAIL_BYTES, cbcDecryptChains, cbcTail, type CbcChain } from './cbc.js';
 import { addBlocks, counterBlock, ctrDecrypt, isAdvancedBy } from './ctr.js';
 import { CryptoError, CryptoErrorCode } from './errors.js';
 import { importAesKey, type AesMode } from './key-cache.js';
-import { MissingKeyError, type KeyLookup } from './keys.js';
-import { cipherRanges } from './ranges.js';
+import { cipherRanges, type SampleCipher } from './ranges.js';
 
 /** Fields per run in Job.runs: [sourceOffset, length, stride, count, bufferOffset]. */
 const RUN = 5;
@@ -55,21 +53,26 @@ interface Job {
   size: number;
 }
 
-interface PlannedSample {
+/** One sample of the plan: its bytes in the source, how they are encrypted, and its raw 16-byte AES key. */
+export interface PlannedSample {
   /** Offset of the sample in the source bytes. */
   offset: number;
   size: number;
-  enc: SampleEncryption;
+  enc: SampleCipher;
+  /**
+   * The raw key. Samples sharing a key should share one Uint8Array: CBC work is batched per key object, and key
+   * material is fetched once per object.
+   */
   key: Uint8Array;
 }
 
-function modeOf(scheme: SampleEncryption['scheme']): AesMode {
+function modeOf(scheme: SampleCipher['scheme']): AesMode {
   return scheme === 'cenc' || scheme === 'cens' ? 'AES-CTR' : 'AES-CBC';
 }
 
 function plan(samples: readonly PlannedSample[], callBytes: number): Job[] {
   const jobs: Job[] = [];
-  // One CBC job per key at a time (Uint8Array identity: decryptSegment hands every sample of a KID the same key
+  // One CBC job per key at a time (Uint8Array identity: the decrypt core hands every sample of a KID the same key
   // object), replaced by its continuation when it reaches callBytes.
   const cbcJobs = new Map<Uint8Array, Job>();
   let lastCtr: Job | undefined;
@@ -375,10 +378,9 @@ async function undoCtrWrites(
   await Promise.allSettled(again);
 }
 
-function checkKey(kid: Uint8Array, key: Uint8Array | undefined): Uint8Array {
-  if (!key) throw new MissingKeyError(kid);
+function checkKey(key: Uint8Array): Uint8Array {
   if (!(key instanceof Uint8Array) || key.length !== 16) {
-    throw new CryptoError(CryptoErrorCode.BAD_KEY, `Key for KID ${toHex(kid)} is not 16 bytes`, { kidHex: toHex(kid) });
+    throw new CryptoError(CryptoErrorCode.BAD_KEY, `A key is ${String(key?.length)} bytes, not 16`);
   }
   return key;
 }
@@ -387,22 +389,17 @@ function checkKey(kid: Uint8Array, key: Uint8Array | undefined): Uint8Array {
  * Decrypts one sample: `sample` holds exactly the sample's bytes, `enc` how it is encrypted, `key` the raw 16-byte
  * AES key. Returns the clear sample in a new buffer.
  */
-export async function decryptSample(sample: Uint8Array, enc: SampleEncryption, key: Uint8Array): Promise<Uint8Array> {
-  const jobs = plan([{ offset: 0, size: sample.length, enc, key: checkKey(enc.kid, key) }], CALL_BYTES);
+export async function decryptSample(sample: Uint8Array, enc: SampleCipher, key: Uint8Array): Promise<Uint8Array> {
+  const jobs = plan([{ offset: 0, size: sample.length, enc, key: checkKey(key) }], CALL_BYTES);
   return runJobs(jobs, sample, () => sample.slice());
 }
 
-export interface DecryptSegmentOptions {
+export interface DecryptSamplesOptions {
   /**
-   * Write the clear samples (and the 'free' box types) into `bytes` itself and return it, saving a copy of the
-   * whole segment. All or nothing: on any error `bytes` is left as it was. Default false (a new buffer).
+   * Write the clear samples into `bytes` itself and return it, saving a copy of the whole input. All or nothing: on
+   * any error `bytes` is left as it was. Default false (a new buffer).
    */
   inPlace?: boolean;
-  /**
-   * `parseSegment(bytes, init)` when the caller already has it (the streaming layer reads moof pssh first), so the
-   * segment is parsed once. Default: parsed here.
-   */
-  parsed?: SegmentInfo;
   /**
    * Largest cipher input of one WebCrypto call, rounded down to whole 16-byte blocks (at least one). Default 128 KiB;
    * the result is the same for any value.
@@ -411,39 +408,16 @@ export interface DecryptSegmentOptions {
 }
 
 /**
- * Decrypts a media segment in one call: parses it against `init`, asks `keys` for every KID its samples use, and
- * returns the clear segment (same length and layout; encryption-only boxes turned into 'free'). Throws
- * Mp4ParseError for malformed input, MissingKeyError naming the first KID without a usable key, CryptoError
- * otherwise. A segment without protected samples comes back as an unchanged copy (minus encryption boxes).
+ * Decrypts the planned samples of `bytes` (every other byte is copied as it is) and returns the result: `bytes`
+ * itself with `inPlace`, else a new buffer. Throws CryptoError (a key that is not 16 bytes, WebCrypto's failure).
  */
-export async function decryptSegment(
+export async function decryptSamples(
   bytes: Uint8Array,
-  init: InitInfo,
-  keys: KeyLookup,
-  options: DecryptSegmentOptions = {},
+  samples: readonly PlannedSample[],
+  options: DecryptSamplesOptions = {},
 ): Promise<Uint8Array> {
-  const segment = options.parsed ?? parseSegment(bytes, init);
-  // segment.kids holds every KID once, by value; samples of one track share one KID object, so remembering the last
-  // one skips the lookup in the common case, and the map keeps hostile input (a KID per sample) linear.
-  const keyByHex = new Map<string, Uint8Array>();
-  for (const kid of segment.kids) keyByHex.set(toHex(kid), checkKey(kid, await keys(kid)));
-  let lastKid: Uint8Array | undefined;
-  let lastKey: Uint8Array | undefined;
-  const keyOf = (kid: Uint8Array): Uint8Array => {
-    if (kid !== lastKid) {
-      lastKid = kid;
-      lastKey = keyByHex.get(toHex(kid))!;
-    }
-    return lastKey!;
-  };
-  const planned: PlannedSample[] = [];
-  for (const s of segment.samples) {
-    if (!s.encryption) continue;
-    planned.push({ offset: s.offset, size: s.size, enc: s.encryption, key: keyOf(s.encryption.kid) });
-  }
+  for (const s of samples) checkKey(s.key);
   const callBytes = Math.max(16, Math.floor((options.callBytes ?? CALL_BYTES) / 16) * 16);
-  const jobs = plan(planned, callBytes);
-  const out = await runJobs(jobs, bytes, () => (options.inPlace ? bytes : bytes.slice()));
-  freeEncryptionBoxes(out, segment);
-  return out;
+  const jobs = plan(samples, callBytes);
+  return runJobs(jobs, bytes, () => (options.inPlace ? bytes : bytes.slice()));
 }

@@ -1,6 +1,22 @@
 // Which bytes of a sample the cipher sees, per scheme (ISO/IEC 23001-7 9.5 subsample encryption, 9.6 pattern
 // encryption, 10.1-10.4 the four schemes).
-import type { SampleEncryption } from '../mp4/segment.js';
+
+/** One clear/protected pair of a sample's subsample map (ISO/IEC 23001-7 9.5). */
+export interface SubsampleRange {
+  clearBytes: number;
+  protectedBytes: number;
+}
+
+/** How one sample is encrypted, as the cipher needs it (the decrypt core derives it from the boxes). */
+export interface SampleCipher {
+  scheme: 'cenc' | 'cens' | 'cbc1' | 'cbcs';
+  /** 8 or 16 bytes: the per-sample IV, or the constant IV. */
+  iv: Uint8Array;
+  /** Clear/protected byte ranges covering the sample; undefined = the whole sample is protected. */
+  subsamples: readonly SubsampleRange[] | undefined;
+  cryptByteBlock: number;
+  skipByteBlock: number;
+}
 
 /**
  * The cipher input of one sample as runs, in cipher order: a run is `count` pieces of `length` bytes starting at
@@ -25,7 +41,7 @@ export interface CipherRanges {
  * cbcs: the pattern's crypt blocks of each protected range, the chain restarting with the IV at each range (10.4).
  * A 0:0 pattern (or skip 0) encrypts every whole block. Partial blocks are never encrypted by the pattern schemes.
  */
-export function cipherRanges(size: number, enc: SampleEncryption): CipherRanges {
+export function cipherRanges(size: number, enc: SampleCipher): CipherRanges {
   const runs: number[] = [];
   const chainStarts: number[] = [];
   let total = 0;

@@ -23,7 +23,7 @@ import { ClearKeyMediaEncryptedEvent } from './events.js';
 import { clearKeyDecodingInfo } from './media-capabilities.js';
 import { installMediaElement, uninstallMediaElement } from './media-element.js';
 import { interceptMethod, patch, restoreAll } from './patches.js';
-import { installSourceBuffers } from './source-buffer.js';
+import { installSourceBuffers, uninstallSourceBuffers } from './source-buffer.js';
 
 export interface ClearKeyPolyfillOptions {
   /**
@@ -60,6 +60,8 @@ async function platformHasClearKey(): Promise<boolean> {
 }
 
 function apply(): void {
+  // Before the patches below: whether a MediaKeys of the platform's own may come (source-buffer.ts).
+  const platformEme = typeof navigator.requestMediaKeySystemAccess === 'function';
   // On the navigator and MediaCapabilities objects themselves, in front of whatever a player's own polyfills put
   // there before or after (see interceptMethod).
   interceptMethod<RequestAccess>(
@@ -96,7 +98,7 @@ function apply(): void {
     if (!(name in g)) patch(globalThis, name, { value, writable: true, enumerable: false });
   }
   installMediaElement();
-  installSourceBuffers();
+  installSourceBuffers(platformEme);
 }
 
 /**
@@ -132,6 +134,7 @@ export function uninstallClearKeyPolyfill(): void {
   if (!installed) return;
   restoreAll();
   uninstallMediaElement();
+  uninstallSourceBuffers();
   installed = false;
 }
 

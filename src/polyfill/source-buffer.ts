@@ -11,9 +11,22 @@
  * native MediaKeys. The fast path follows the box headers of what it passes on, so an append that continues a box
  * the platform already has the start of stays native, and one that starts with less than a box header waits for
  * the rest. Appends may cut segments anywhere (players split moof and mdat): on the polyfill path the bytes after the
- * last whole unit (init segment, or media segment up to its mdat) wait in the SourceBuffer's state for the next
- * append, and an append that completes no unit ends with update/updateend fired by the polyfill (see whole-boxes.ts).
+ * last whole unit (init segment, or media segment up to its mdat) wait in the decrypt core for the next
+ * append, and an append that completes no unit ends with update/updateend fired by the polyfill (see cenc/units.ts).
  * abort() and an append error drop held bytes, as the platform's "reset parser state" drops its input buffer.
+ *
+ * On the polyfill path every byte goes through the decrypt core (src/cenc), which parses and decrypts; this file keeps
+ * the MSE side. A
+ * platform CDM buffers encrypted frames and waits for keys only when it decodes them; the polyfill cannot hand the
+ * platform frames it cannot decrypt, so an append whose later fragments wait for a key ends with what is clear (the
+ * platform's update/updateend), and the rest reaches the platform in the background once the key comes (its events
+ * are the polyfill's business, not the page's). An append with nothing clear yet stays updating while it waits.
+ * 'waitingforkey' fires when the element would need the missing data (EME 7.3.4): at once when nothing is buffered
+ * at the playback position, else when playback reaches the end of what is buffered (readyState HAVE_CURRENT_DATA;
+ * fired before the page sees that stall's timeupdate). endOfStream() while background work remains is carried out
+ * once it is done (readyState says 'ended' meanwhile), so the stream does not end before the held media. While a
+ * hidden append is with the platform, remove() and the setters it guards meet the platform's InvalidStateError (a
+ * page calls them rarely in that moment: it only follows a key that came late).
  *
  * MediaSource endOfStream() and the duration setter throw InvalidStateError while a decrypt is pending, as they do
  * while any SourceBuffer is updating (MSE 3.1 endOfStream() step 2, duration setter step 3): an append the page
@@ -21,51 +34,73 @@
  */
 import { type ClearKeyStore } from '../cdm/index.js';
 import { queueTask } from '../cdm/task-queue.js';
-import { decryptSegment } from '../crypto/decrypt.js';
-import { readBoxes } from '../mp4/box.js';
-import { toHex } from '../mp4/bytes.js';
-import { parseInit, type InitInfo } from '../mp4/init.js';
-import { rewriteInitToClear } from '../mp4/rewrite.js';
-import { parseSegment } from '../mp4/segment.js';
-import type { PsshBox } from '../mp4/boxes/pssh.js';
+import {
+  AT_BOUNDARY,
+  CencTrack,
+  advance,
+  scanInits,
+  type BoxPosition,
+  type FoundInitData,
+  type KeySource,
+} from '../cenc/index.js';
 import { concat } from '../mp4/writer.js';
 import { encryptedEvent } from './events.js';
 import { elementOf, mediaKeysOf, onMediaKeysChange, storeOf } from './media-element.js';
 import { descriptorOf, patch, patchMethod } from './patches.js';
-import { AT_BOUNDARY, advance, holdsWholeMoof, wholeUnitsLength, type BoxPosition } from './whole-boxes.js';
 
 interface Job {
   controller: AbortController;
   /** Settles once 'updatestart' was fired: the native append must come after it. */
   started: Promise<void>;
+  /** Clear output of the core not yet handed to the platform. */
+  output: Uint8Array[];
+  /** The page-visible append ended while the core still works on it (waiting for a key): output goes on hidden. */
+  detached: boolean;
+}
+
+/** A native append the polyfill makes: the page's (visible: its update/updateend are the page's) or hidden. */
+interface NativeAppend {
+  bytes: Uint8Array;
+  visible: Job | undefined;
 }
 
 interface BufferState {
+  sb: SourceBuffer;
   source: MediaSource;
-  /** The protected init segment the native SourceBuffer has in clear form: media segments are decrypted with it. */
-  init: InitInfo | undefined;
+  /** The decrypt core's state of this SourceBuffer's track. */
+  track: CencTrack;
+  /** The page-visible append in progress. */
   job: Job | undefined;
   /** Native 'updatestart' events to swallow: the polyfill fired its own when appendBuffer() was called. */
   swallow: number;
-  /** Appended bytes after the last whole unit (a segment cut across appends), waiting for the rest. */
-  held: Uint8Array | undefined;
+  /** A hidden native append is in flight: every event it fires is swallowed. */
+  hidden: boolean;
+  /** Native appends waiting for the platform to finish the one in flight, in order. */
+  queue: NativeAppend[];
+  /** Page-visible appends that finished and wait for their 'updatestart' before joining the queue. */
+  finishing: number;
+  /** Core appends that go on after their page-visible append ended. */
+  background: Set<Job>;
+  /** A key wait of the core: 'pending' until 'waitingforkey' fired for it. */
+  keyWait: 'pending' | 'signalled' | undefined;
   /** Where the platform is in the box structure after fast-path appends (the polyfill path gives it whole units). */
   position: BoxPosition;
-}
-
-interface Result {
-  bytes: Uint8Array;
-  /** The new init state after this append; undefined when the append held no init segment. */
-  init: InitInfo | null | undefined;
 }
 
 type Append = (this: SourceBuffer, data: Uint8Array | BufferSource) => void;
 
 const states = new WeakMap<SourceBuffer, BufferState>();
+/** SourceBuffers whose key wait has not been signalled yet. */
+const pendingWaits = new Map<BufferState, SourceBuffer>();
+/** endOfStream() calls carried out once background work is done (their error argument). */
+const pendingEndOfStream = new WeakMap<MediaSource, { error: EndOfStreamError | undefined }>();
 let nativeAppend: Append;
 let nativeAbort: (this: SourceBuffer) => void;
 let nativeUpdating: (this: SourceBuffer) => boolean;
 let nativeEndOfStream: (this: MediaSource, error?: EndOfStreamError) => void;
+let nativeBuffered: (this: SourceBuffer) => TimeRanges;
+/** Whether the platform has EME of its own (a MediaKeys other than the bundled one may come). */
+let platformEme = false;
 
 function invalidState(what: string): DOMException {
   return new DOMException(`${what}: the SourceBuffer is updating`, 'InvalidStateError');
@@ -84,14 +119,6 @@ function bytesOf(data: BufferSource): Uint8Array {
     : new Uint8Array(data);
 }
 
-/** Whether the bytes start with an init segment's first box (ISO/IEC 14496-12 4.3: ftyp first, or moov). */
-function startsWithInit(data: BufferSource): boolean {
-  const b = bytesOf(data);
-  if (b.length < 8) return false;
-  const type = String.fromCharCode(b[4]!, b[5]!, b[6]!, b[7]!);
-  return type === 'ftyp' || type === 'moov';
-}
-
 function attached(sb: SourceBuffer, st: BufferState): boolean {
   return Array.prototype.includes.call(st.source.sourceBuffers, sb);
 }
@@ -100,25 +127,19 @@ function attached(sb: SourceBuffer, st: BufferState): boolean {
 const CLEAR_KEY_SYSTEM_IDS = ['1077efecc0b24d02ace33c1e52e2fb4b', 'e2719d58a985b3c9781ab030af78d30e'];
 
 /**
- * Whether protected content is for Clear Key: no pssh at all (keys by default_KID, 'keyids'), a Clear Key pssh, or a
- * platform without EME, where the bundled CDM is the only one there is.
+ * Whether protected content is the bundled CDM's before the element has MediaKeys: on a platform without EME of its
+ * own, always; else with no pssh at all (keys by default_KID, 'keyids') or a Clear Key pssh.
  */
-function clearKeyContent(info: InitInfo): boolean {
-  if (typeof navigator.requestMediaKeySystemAccess !== 'function' || info.pssh.length === 0) return true;
-  return info.pssh.some((p) => CLEAR_KEY_SYSTEM_IDS.includes(toHex(p.systemId)));
-}
-
-/** EME 'cenc' init data: every pssh box, concatenated, in one 'encrypted' event, as the platforms fire it. */
-function announce(element: HTMLMediaElement | undefined, pssh: readonly PsshBox[]): void {
-  if (!element || pssh.length === 0) return;
-  element.dispatchEvent(encryptedEvent('cenc', concat(...pssh.map((p) => p.bytes))));
+function clearKeyContent(found: FoundInitData): boolean {
+  if (!platformEme || found.systemIds.length === 0) return true;
+  return found.systemIds.some((id) => CLEAR_KEY_SYSTEM_IDS.includes(id));
 }
 
 /**
  * The key store to decrypt with, once the element playing the source has MediaKeys: the bundled store, or null
  * for a native MediaKeys (the platform decrypts). Waits, as a native CDM holds encrypted media until keys come.
  */
-function decryption(st: BufferState, signal: AbortSignal): Promise<ClearKeyStore | null> {
+function mediaKeysChosen(st: BufferState, signal: AbortSignal): Promise<ClearKeyStore | null> {
   return new Promise((resolve, reject) => {
     let off = (): void => {};
     const onAbort = (): void => {
@@ -141,67 +162,205 @@ function decryption(st: BufferState, signal: AbortSignal): Promise<ClearKeyStore
   });
 }
 
-async function transform(st: BufferState, bytes: Uint8Array, signal: AbortSignal): Promise<Result> {
-  const boxes = readBoxes(bytes);
-  const moov = boxes.find((b) => b.type === 'moov');
-  let init = st.init;
-  let newInit: InitInfo | null | undefined;
-  const parts: Uint8Array[] = [];
-  let media = bytes;
-  if (moov) {
-    const end = moov.start + moov.size;
-    const initBytes = bytes.subarray(0, end);
-    media = bytes.subarray(end);
-    const info = parseInit(initBytes);
-    let ours = false;
-    if (info.tracks.some((t) => t.protection)) {
-      // A native CDM fires 'encrypted' for every init segment with pssh boxes, MediaKeys or not (EME 7.3.1).
+/** The bundled MediaKeys' keys, whenever the element gets them (a player may set MediaKeys after a clear lead). */
+function bundledKeys(st: BufferState): KeySource {
+  return {
+    lookup: (kid) => {
       const element = elementOf(st.source);
-      announce(element, info.pssh);
-      const mediaKeys = element ? mediaKeysOf(element) : null;
-      if (mediaKeys) ours = !!storeOf(element!);
-      // Without MediaKeys yet, Clear Key content is the bundled CDM's: its init goes in clear form at once, as a
-      // native CDM buffers it at once (a player may set MediaKeys only when the first encrypted segment comes, after
-      // a clear lead). Content only another key system can open waits for the element's MediaKeys.
-      else ours = clearKeyContent(info) || (await decryption(st, signal)) !== null;
-    }
-    init = ours ? info : undefined;
-    newInit = init ?? null;
-    parts.push(ours ? rewriteInitToClear(initBytes) : initBytes);
+      return element ? storeOf(element)?.lookup(kid) : undefined;
+    },
+    waitForKey: async (kid, signal) => {
+      const store = await mediaKeysChosen(st, signal);
+      if (!store) throw new DOMException('The element has a MediaKeys the polyfill cannot use', 'NotSupportedError');
+      return store.waitForKey(kid, signal);
+    },
+  };
+}
+
+/** Which CDM decrypts protected content appended to `st` (the decrypt core's question at each protected init). */
+async function decryptionOf(st: BufferState, found: FoundInitData, signal: AbortSignal): Promise<KeySource | null> {
+  const element = elementOf(st.source);
+  const mediaKeys = element ? mediaKeysOf(element) : null;
+  if (mediaKeys) return storeOf(element!) ? bundledKeys(st) : null;
+  // Without MediaKeys yet, Clear Key content is the bundled CDM's: its init goes in clear form at once, as a native
+  // CDM buffers it at once (a player may set MediaKeys only when the first encrypted segment comes, after a clear
+  // lead). Content only another key system can open waits for the element's MediaKeys.
+  if (clearKeyContent(found)) return bundledKeys(st);
+  return (await mediaKeysChosen(st, signal)) ? bundledKeys(st) : null;
+}
+
+function newTrack(sb: SourceBuffer, st: () => BufferState): CencTrack {
+  return new CencTrack({
+    // A native CDM fires 'encrypted' for every init segment with pssh boxes, MediaKeys or not (EME 7.3.1), and for
+    // a pssh in a moof (key rotation, ISO/IEC 23001-7 8.1.1): every pssh box, concatenated, in one event.
+    onInitData: (found) => {
+      if (found.cenc) elementOf(st().source)?.dispatchEvent(encryptedEvent('cenc', found.cenc));
+    },
+    decryption: (found, signal) => decryptionOf(st(), found, signal),
+    onWaitingForKey: () => keyWaitStarted(sb, st()),
+  });
+}
+
+/**
+ * The core waits for a key. The page-visible append ends now with what is clear of it, if anything; the rest goes on
+ * in the background. 'waitingforkey' follows once the element needs the missing data (see waitIfNeeded).
+ */
+function keyWaitStarted(sb: SourceBuffer, st: BufferState): void {
+  const job = st.job;
+  if (job && !job.detached && job.output.length > 0) {
+    job.detached = true;
+    st.background.add(job);
+    finish(sb, st, job);
   }
-  if (media.length > 0) {
-    if (!init) parts.push(media);
-    else {
-      const segment = parseSegment(media, init);
-      // Key rotation: a pssh in moof announces the keys of what follows (ISO/IEC 23001-7 8.1.1).
-      const element = elementOf(st.source);
-      announce(element, segment.pssh);
-      // A clear-lead segment needs no key (its encryption boxes just go); otherwise wait for bundled MediaKeys,
-      // telling the page the element waits for a key meanwhile (EME 7.3.4), as a native CDM without keys would.
-      if (segment.kids.length > 0 && !(element && storeOf(element))) element?.dispatchEvent(new Event('waitingforkey'));
-      const store = segment.kids.length > 0 ? await decryption(st, signal) : undefined;
-      if (store === null) parts.push(media);
+  st.keyWait = 'pending';
+  pendingWaits.set(st, sb);
+  waitIfNeeded(sb, st);
+}
+
+function keyWaitEnded(st: BufferState): void {
+  st.keyWait = undefined;
+  pendingWaits.delete(st);
+}
+
+/** Whether the platform has media of this SourceBuffer at and just after the playback position. */
+function playableAhead(sb: SourceBuffer, element: HTMLMediaElement): boolean {
+  let ranges: TimeRanges;
+  try {
+    ranges = nativeBuffered.call(sb);
+  } catch {
+    return false;
+  }
+  const t = element.currentTime;
+  for (let i = 0; i < ranges.length; i++) if (ranges.start(i) <= t + 0.1 && ranges.end(i) > t + 0.1) return true;
+  return false;
+}
+
+/**
+ * EME 7.3.4 "Wait for Key", as far as a polyfill can: fires 'waitingforkey' for a pending key wait when nothing of
+ * this SourceBuffer is buffered at the playback position (judged once the platform has what is clear), or when
+ * `stalled` (the element's readyState fell to HAVE_CURRENT_DATA or below at the end of what is buffered).
+ */
+function waitIfNeeded(sb: SourceBuffer, st: BufferState, stalled = false): void {
+  if (st.keyWait !== 'pending') return;
+  const element = elementOf(st.source);
+  if (!element) return;
+  if (!stalled && (st.hidden || st.queue.length > 0 || st.finishing > 0 || (st.job?.output.length ?? 0) > 0)) return;
+  if (playableAhead(sb, element)) return;
+  st.keyWait = 'signalled';
+  pendingWaits.delete(st);
+  element.dispatchEvent(new Event('waitingforkey'));
+}
+
+/**
+ * Window capture listener for 'timeupdate' and 'waiting': runs before any listener at the element, so the page's
+ * 'timeupdate' of a stall comes after the 'waitingforkey' that explains it.
+ */
+function onMediaProgress(event: Event): void {
+  if (pendingWaits.size === 0) return;
+  const element = event.target;
+  if (!(element instanceof HTMLMediaElement) || element.readyState > HTMLMediaElement.HAVE_CURRENT_DATA) return;
+  for (const [st, sb] of [...pendingWaits]) if (elementOf(st.source) === element) waitIfNeeded(sb, st, true);
+}
+
+/** Hands the platform its next native append when it has none in flight. */
+function pump(sb: SourceBuffer, st: BufferState): void {
+  while (!st.hidden && !nativeUpdating.call(sb)) {
+    const next = st.queue.shift();
+    if (!next) break;
+    const job = next.visible;
+    if (job) {
+      if (st.job !== job) continue;
+      st.job = undefined;
+      // Removed meanwhile by a path that did not abort the job (not through removeSourceBuffer): drop the bytes.
+      if (!attached(sb, st)) aborted(sb);
+      // Nothing whole yet (the start of a segment, held): the append ends as a native one that parsed no unit.
+      else if (next.bytes.length === 0) appended(sb);
       else {
-        const lookup = async (kid: Uint8Array): Promise<Uint8Array> => {
-          // Only called for segments with KIDs, which waited for a store above.
-          if (!store) throw new Error('No key store');
-          const key = await store.lookup(kid);
-          if (key) return key;
-          // EME 7.3.4 "Wait for Key": the element tells the page it waits for a key.
-          elementOf(st.source)?.dispatchEvent(new Event('waitingforkey'));
-          return store.waitForKey(kid, signal);
-        };
-        parts.push(await decryptSegment(media, init, lookup, { inPlace: true }));
+        st.swallow++;
+        try {
+          nativeAppend.call(sb, next.bytes);
+        } catch {
+          st.swallow--;
+          appendError(sb, st);
+        }
       }
+      continue;
+    }
+    if (!attached(sb, st)) continue;
+    st.hidden = true;
+    try {
+      nativeAppend.call(sb, next.bytes);
+    } catch {
+      st.hidden = false;
+      backgroundError(sb, st);
     }
   }
-  return { bytes: parts.length === 1 ? parts[0]! : concat(...parts), init: newInit };
+  if (!st.hidden && !nativeUpdating.call(sb)) {
+    waitIfNeeded(sb, st);
+    endOfStreamIfDone(st.source);
+  }
+}
+
+/** Ends the page-visible append `job` with its clear output (one native append, whose update/updateend it gets). */
+function finish(sb: SourceBuffer, st: BufferState, job: Job): void {
+  const bytes = job.output.length === 1 ? job.output[0]! : concat(...job.output);
+  job.output = [];
+  st.finishing++;
+  void job.started.then(() => {
+    st.finishing--;
+    st.queue.push({ bytes, visible: job });
+    pump(sb, st);
+  });
+}
+
+/** Whether any SourceBuffer of `source` has work the platform has not been given yet. */
+function busy(source: MediaSource): boolean {
+  return Array.prototype.some.call(source.sourceBuffers, (sb: SourceBuffer) => {
+    const st = states.get(sb);
+    return !!st && (st.background.size > 0 || st.queue.length > 0 || st.hidden);
+  });
+}
+
+/** Carries out a held endOfStream() once no SourceBuffer has background work left. */
+function endOfStreamIfDone(source: MediaSource): void {
+  const pending = pendingEndOfStream.get(source);
+  if (!pending || busy(source) || decrypting(source)) return;
+  pendingEndOfStream.delete(source);
+  try {
+    if (source.readyState === 'open') {
+      if (pending.error === undefined) nativeEndOfStream.call(source);
+      else nativeEndOfStream.call(source, pending.error);
+    }
+  } catch {
+    // A SourceBuffer of the platform's own is updating: the page ends the stream again when it wants.
+  }
+}
+
+/** A hidden append failed: the media is lost, as a platform's decode error loses it (MSE 3.5.3 append error). */
+function backgroundError(sb: SourceBuffer, st: BufferState): void {
+  dropBackground(st);
+  if (st.source.readyState === 'open') {
+    try {
+      nativeEndOfStream.call(st.source, 'decode');
+    } catch {
+      // Another SourceBuffer is updating: the element keeps what it has.
+    }
+  }
+  void sb;
+}
+
+/** Ends every background append of `st` and forgets what waits for the platform (abort, removal, error). */
+function dropBackground(st: BufferState): void {
+  for (const job of st.background) job.controller.abort();
+  st.background.clear();
+  st.queue = st.queue.filter((n) => n.visible === st.job && n.visible !== undefined);
+  keyWaitEnded(st);
 }
 
 /** MSE "append error" algorithm: reset the parser, error + updateend, then end of stream with 'decode'. */
 function appendError(sb: SourceBuffer, st: BufferState): void {
   // Step 1 "reset parser state": held bytes go too.
-  st.held = undefined;
+  st.track.reset();
   st.position = AT_BOUNDARY;
   try {
     nativeAbort.call(sb);
@@ -224,32 +383,39 @@ function appendError(sb: SourceBuffer, st: BufferState): void {
 function run(sb: SourceBuffer, st: BufferState, bytes: Uint8Array): void {
   const controller = new AbortController();
   let started!: () => void;
-  const job: Job = { controller, started: new Promise<void>((r) => (started = r)) };
+  const job: Job = {
+    controller,
+    started: new Promise<void>((r) => (started = r)),
+    output: [],
+    detached: false,
+  };
   st.job = job;
   // MSE 3.5.6 prepare append, then "queue a task to fire updatestart" (always: abort() queues its events after it).
   queueTask(() => {
     sb.dispatchEvent(new Event('updatestart'));
     started();
   });
-  transform(st, bytes, controller.signal).then(
-    async (result) => {
-      await job.started;
-      if (st.job !== job) return;
-      st.job = undefined;
-      // Removed meanwhile by a path that did not abort the job (not through removeSourceBuffer): drop the bytes.
-      if (!attached(sb, st)) return aborted(sb);
-      if (result.init !== undefined) st.init = result.init ?? undefined;
-      // Nothing whole yet (the start of a segment, held): the append ends as a native one that parsed no unit.
-      if (result.bytes.length === 0) return appended(sb);
-      st.swallow++;
-      try {
-        nativeAppend.call(sb, result.bytes);
-      } catch {
-        st.swallow--;
-        appendError(sb, st);
-      }
+  const emit = (clear: Uint8Array): void => {
+    if (st.keyWait) keyWaitEnded(st);
+    if (!job.detached) job.output.push(clear);
+    else if (!controller.signal.aborted) {
+      st.queue.push({ bytes: clear, visible: undefined });
+      pump(sb, st);
+    }
+  };
+  st.track.append(bytes, controller.signal, emit).then(
+    () => {
+      if (job.detached) {
+        st.background.delete(job);
+        pump(sb, st);
+      } else finish(sb, st, job);
     },
     async () => {
+      if (job.detached) {
+        const wasOurs = st.background.delete(job);
+        if (wasOurs && !controller.signal.aborted) backgroundError(sb, st);
+        return;
+      }
       await job.started;
       if (st.job !== job) return;
       st.job = undefined;
@@ -268,7 +434,7 @@ function appended(sb: SourceBuffer): void {
 
 /**
  * Whether an append can go straight to the platform: nothing protected is involved, or the element has a native
- * MediaKeys for it. Parses an init segment (small) synchronously for that; media segments are never read here.
+ * MediaKeys for it. The core scans init segments (small) synchronously for that; media segments are never read here.
  */
 function native(st: BufferState, data: BufferSource): boolean {
   const b = bytesOf(data);
@@ -277,61 +443,67 @@ function native(st: BufferState, data: BufferSource): boolean {
     st.position = advance(st.position, b);
     return true;
   }
-  const direct = judge(st, data, b);
+  const direct = judge(st, b);
   if (direct) st.position = advance(AT_BOUNDARY, b);
   return direct;
 }
 
 /** native() for an append that starts at a box boundary. */
-function judge(st: BufferState, data: BufferSource, b: Uint8Array): boolean {
+function judge(st: BufferState, b: Uint8Array): boolean {
   // Less than a box header: what begins here shows with the next append (the polyfill path holds it meanwhile).
   if (b.length < 8) return false;
-  if (!startsWithInit(data)) return !st.init;
+  const scan = scanInits(b);
   // Part of an init segment: whether it is protected shows once the moov is whole.
-  if (wholeUnitsLength(b) !== b.length) return false;
-  let info: InitInfo;
-  try {
-    const moov = readBoxes(b).find((box) => box.type === 'moov');
-    if (!moov) return !st.init;
-    info = parseInit(b.subarray(0, moov.start + moov.size));
-  } catch {
-    // Not ours to judge: the platform reports what it cannot parse.
-    return !st.init;
-  }
-  if (info.tracks.some((t) => t.protection)) {
+  if (scan.cut) return false;
+  if (scan.protected) {
+    // Straight to a native MediaKeys only when nothing before it needs the core.
     const element = elementOf(st.source);
-    if (!element || storeOf(element) || !mediaKeysOf(element)) return false;
-    st.init = undefined;
+    if (!element || storeOf(element) || !mediaKeysOf(element) || (!scan.startsWithInit && st.track.decrypting)) {
+      return false;
+    }
+    st.track = newTrack(st.sb, () => st);
     return true;
   }
-  // A clear init: media segments after it are clear too, unless bytes after the moov still need the old init.
-  st.init = undefined;
+  // Media only: clear unless the core decrypts this track. A clear init starts clear media (the old init's media
+  // before it, if any, needs the core).
+  if (!scan.clear || (!scan.startsWithInit && st.track.decrypting)) return !st.track.decrypting;
+  st.track = newTrack(st.sb, () => st);
   return true;
 }
 
 function appendBuffer(this: SourceBuffer, data: BufferSource): void {
   const st = states.get(this);
   // Not a BufferSource: the platform throws its TypeError (WebIDL conversion comes before every MSE check).
-  if (!st || !isBufferSource(data) || (!st.job && !st.held && !nativeUpdating.call(this) && native(st, data))) {
+  if (
+    !st ||
+    !isBufferSource(data) ||
+    (!st.job && !st.track.holding && !busyState(st) && !nativeUpdating.call(this) && native(st, data))
+  ) {
     return nativeAppend.call(this, data);
   }
-  if (st.job || nativeUpdating.call(this)) throw invalidState('appendBuffer');
+  if (st.job || (nativeUpdating.call(this) && !st.hidden)) throw invalidState('appendBuffer');
   if (!attached(this, st)) throw new DOMException('The SourceBuffer was removed', 'InvalidStateError');
+  // MSE 3.5.6 prepare append step 5: an ended stream opens again (a held endOfStream() is called off).
+  if (pendingEndOfStream.delete(st.source)) queueTask(() => st.source.dispatchEvent(new Event('sourceopen')));
   // The data is copied at the call, as MSE does: the page may reuse its buffer at once.
-  const all = st.held ? concat(st.held, bytesOf(data)) : bytesOf(data).slice();
-  const cut = wholeUnitsLength(all);
-  st.held = cut < all.length ? all.slice(cut) : undefined;
-  run(this, st, all.subarray(0, cut));
+  run(this, st, bytesOf(data).slice());
+}
+
+/** Whether the polyfill still has work for the platform from earlier appends of this SourceBuffer. */
+function busyState(st: BufferState): boolean {
+  return st.background.size > 0 || st.queue.length > 0 || st.hidden;
 }
 
 function abort(this: SourceBuffer): void {
   const st = states.get(this);
   // The native checks (removed, source not open) and the parser reset (MSE 3.2 abort() steps 1-3, 5-7).
   nativeAbort.call(this);
-  // Step 5 "reset parser state": bytes of a segment not yet whole are dropped, as from the platform's input buffer.
+  // Step 5 "reset parser state": bytes of a segment not yet whole are dropped, as from the platform's input buffer,
+  // and so is media still waiting for a key in the background.
   if (st) {
-    st.held = undefined;
+    st.track.reset();
     st.position = AT_BOUNDARY;
+    dropBackground(st);
   }
   const job = st?.job;
   if (!st || !job) return;
@@ -362,7 +534,7 @@ function guarded<A extends unknown[], R>(
   return function (this: SourceBuffer, ...args: A): R {
     const st = states.get(this);
     if (st?.job) throw invalidState(name);
-    if (midSegment && st?.held && holdsWholeMoof(st.held)) {
+    if (midSegment && st?.track.midSegment) {
       throw new DOMException(`${name}: a media segment is being parsed`, 'InvalidStateError');
     }
     return native.apply(this, args);
@@ -376,14 +548,39 @@ function decrypting(source: MediaSource): boolean {
 
 function track(sb: SourceBuffer, source: MediaSource): void {
   const st: BufferState = {
+    sb,
     source,
-    init: undefined,
+    track: undefined!,
     job: undefined,
     swallow: 0,
-    held: undefined,
+    hidden: false,
+    queue: [],
+    finishing: 0,
+    background: new Set(),
+    keyWait: undefined,
     position: AT_BOUNDARY,
   };
+  st.track = newTrack(sb, () => st);
   states.set(sb, st);
+  // Every event of a hidden native append is the polyfill's; its updateend lets the next one go.
+  for (const type of ['updatestart', 'update', 'error', 'abort', 'updateend']) {
+    sb.addEventListener(
+      type,
+      (e) => {
+        if (!e.isTrusted || !st.hidden) return;
+        e.stopImmediatePropagation();
+        if (type !== 'updateend') return;
+        st.hidden = false;
+        queueMicrotask(() => pump(sb, st));
+      },
+      { capture: true },
+    );
+  }
+  // After the page's append: what waits behind it may go.
+  sb.addEventListener('updateend', (e) => {
+    // From a task: after the page's own listeners, which may append next (microtasks run between listeners).
+    if (e.isTrusted && !st.hidden) queueTask(() => pump(sb, st));
+  });
   // Registered before the page can add its listeners, so the native 'updatestart' of a decrypted append (the
   // polyfill fired one already) never reaches them.
   sb.addEventListener(
@@ -397,9 +594,15 @@ function track(sb: SourceBuffer, source: MediaSource): void {
   );
 }
 
-export function installSourceBuffers(): void {
+/**
+ * Patches SourceBuffer and MediaSource. `withPlatformEme`: whether the platform has EME of its own, so that content
+ * for another key system may be the platform's to decrypt.
+ */
+export function installSourceBuffers(withPlatformEme: boolean): void {
   if (typeof SourceBuffer !== 'function' || typeof MediaSource !== 'function') return;
+  platformEme = withPlatformEme;
   const proto = SourceBuffer.prototype;
+  nativeBuffered = descriptorOf(proto, 'buffered')!.get as (this: SourceBuffer) => TimeRanges;
   nativeAppend = proto.appendBuffer as Append;
   nativeAbort = proto.abort;
   nativeUpdating = descriptorOf(proto, 'updating')!.get as (this: SourceBuffer) => boolean;
@@ -411,7 +614,9 @@ export function installSourceBuffers(): void {
   if (typeof nativeChangeType === 'function') patchMethod(proto, 'changeType', guarded('changeType', nativeChangeType));
   patch(proto, 'updating', {
     get(this: SourceBuffer) {
-      return states.get(this)?.job ? true : nativeUpdating.call(this);
+      const st = states.get(this);
+      // A hidden append is the polyfill's: the page's SourceBuffer is not updating for it.
+      return st?.job ? true : !st?.hidden && nativeUpdating.call(this);
     },
   });
   for (const name of ['timestampOffset', 'appendWindowStart', 'appendWindowEnd', 'mode']) {
@@ -424,6 +629,8 @@ export function installSourceBuffers(): void {
     });
   }
   installMediaSourceGuards(MediaSource.prototype);
+  addEventListener('timeupdate', onMediaProgress, true);
+  addEventListener('waiting', onMediaProgress, true);
   // ManagedMediaSource (WebKit) inherits addSourceBuffer from MediaSource unless it has its own.
   const g = globalThis as { ManagedMediaSource?: typeof MediaSource };
   const sources = [MediaSource.prototype];
@@ -438,6 +645,10 @@ export function installSourceBuffers(): void {
       const st = states.get(sb);
       const job = st?.job;
       nativeRemoveSourceBuffer.call(this, sb);
+      if (st) {
+        dropBackground(st);
+        endOfStreamIfDone(this);
+      }
       // MSE 3.1 removeSourceBuffer() step 3: a pending append is aborted (abort, then updateend).
       if (!st || !job) return;
       st.job = undefined;
@@ -463,8 +674,24 @@ function installMediaSourceGuards(sp: MediaSource, own = false): void {
     if (!own) nativeEndOfStream = nativeEos;
     patchMethod(sp, 'endOfStream', function endOfStream(this: MediaSource, error?: EndOfStreamError): void {
       if (decrypting(this)) throw new DOMException('endOfStream: a SourceBuffer is updating', 'InvalidStateError');
+      if (pendingEndOfStream.has(this))
+        throw new DOMException('endOfStream: the stream has ended', 'InvalidStateError');
+      // Media waiting for a key in the background is appended first; the stream ends after it (see the file comment).
+      if (this.readyState === 'open' && busy(this)) {
+        pendingEndOfStream.set(this, { error });
+        return;
+      }
       // Called with the page's arguments as given: endOfStream() and endOfStream(undefined) are the same in WebIDL.
       return error === undefined ? nativeEos.call(this) : nativeEos.call(this, error);
+    });
+  }
+  const readyState = own ? Object.getOwnPropertyDescriptor(sp, 'readyState') : descriptorOf(sp, 'readyState');
+  if (readyState?.get) {
+    const get = readyState.get as (this: MediaSource) => ReadyState;
+    patch(sp, 'readyState', {
+      get(this: MediaSource) {
+        return pendingEndOfStream.has(this) ? 'ended' : get.call(this);
+      },
     });
   }
   const duration = own ? Object.getOwnPropertyDescriptor(sp, 'duration') : descriptorOf(sp, 'duration');
@@ -481,4 +708,11 @@ function installMediaSourceGuards(sp: MediaSource, own = false): void {
       },
     });
   }
+}
+
+/** Removes what installSourceBuffers() added besides patched members (restored by the patch registry). */
+export function uninstallSourceBuffers(): void {
+  removeEventListener('timeupdate', onMediaProgress, true);
+  removeEventListener('waiting', onMediaProgress, true);
+  pendingWaits.clear();
 }

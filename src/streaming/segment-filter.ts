@@ -1,19 +1,17 @@
-import { parseInit } from '../mp4/init.js';
-import type { InitInfo } from '../mp4/init.js';
-import { parseSegment } from '../mp4/segment.js';
-import { rewriteInitToClear } from '../mp4/rewrite.js';
+import { CencTrack, type FoundInitData, type KeySource } from '../cenc/index.js';
 import { concat } from '../mp4/writer.js';
 import { toHex } from '../mp4/bytes.js';
-import { decryptSegment } from '../crypto/decrypt.js';
 import type { ClearKeyStore } from '../cdm/index.js';
 import { hlsInitSegments, manifestInitData } from './manifest-init-data.js';
-import { hasClearKeyPssh, isClearKeyPssh, realKids } from './key-ids.js';
+import { hasClearKeyPssh, realKids } from './key-ids.js';
 import type { ShakaRequest, ShakaRequestContext, ShakaResponse } from './shaka-types.js';
 
-/** An init segment as it was parsed and as it went to MSE (rewritten to clear on the bundled path). */
+/** An init segment's track in the decrypt core, and the init as it went to MSE (clear form on the bundled path). */
 interface InitRecord {
-  /** Parsed, when it is protected; null for a clear init. */
-  protectedInit: InitInfo | null;
+  /** The core's track for a protected init; null for a clear one. */
+  track: CencTrack | null;
+  /** The default KIDs of a protected init. */
+  defaultKids: Uint8Array[];
   appended: Uint8Array;
 }
 
@@ -192,7 +190,7 @@ export class SegmentFilter {
         pending.settle(null);
         throw e;
       }
-      const kids = (await pending.promise)?.protectedInit?.defaultKids;
+      const kids = (await pending.promise)?.defaultKids;
       if (kids?.length && context.stream) {
         this.#kidsTold.add(context.stream.id);
         this.#onStreamKeyIds?.(context.stream.id, kids.map(toHex));
@@ -207,13 +205,13 @@ export class SegmentFilter {
       if (!init) return;
       // HLS: shaka fetches an init segment while parsing, with no stream; the stream's first media segment tells
       // which init (so which KIDs) it has. Only for a segment first requested for this very stream (see above).
-      const kids = init.protectedInit?.defaultKids;
+      const kids = init.defaultKids;
       if (kids?.length && context.stream && streamId === context.stream.id && !this.#kidsTold.has(streamId)) {
         this.#kidsTold.add(streamId);
         this.#onStreamKeyIds?.(streamId, kids.map(toHex));
       }
       let data = bytesOf(response.data);
-      if (init.protectedInit) data = await this.#onMedia(init.protectedInit, data, context.stream?.id);
+      if (init.track) data = await this.#onMedia(init.track, data, context.stream?.id);
       response.data = this.#repeatInit ? concat(init.appended, data) : data;
     }
   };
@@ -251,69 +249,67 @@ export class SegmentFilter {
   }
 
   async #onInit(pending: Pending<InitRecord | null>, bytes: Uint8Array): Promise<Uint8Array> {
-    const parsed = parseInit(bytes);
-    const init = parsed.tracks.some((t) => t.protection) ? parsed : null;
-    if (!init) {
-      // Copied: shaka owns the response buffer it appends.
-      pending.settle({ protectedInit: null, appended: bytes.slice() });
-      return bytes;
-    }
-    // As a browser's 'encrypted' event would: all pssh boxes of the init segment as one 'cenc' init data
-    // (EME 9.1 / ISO/IEC 23001-7 8.1), else the tenc default KIDs (what a native CDM needs 'keyids' for).
-    this.#announce({
-      pssh: init.pssh.length ? [concat(...init.pssh.map((p) => p.bytes))] : [],
-      kids: init.defaultKids,
-      scheme: init.tracks.find((t) => t.protection)?.protection?.scheme,
+    const track = new CencTrack({
+      // As a browser's 'encrypted' event would: the init segment's pssh boxes as one 'cenc' init data, else the
+      // default KIDs (what a native CDM needs 'keyids' for). In a media segment (key rotation, ISO/IEC 23001-7
+      // 8.1.1) a Clear Key pssh in moof announces the keys of the samples that follow; without one, the KIDs the
+      // samples use (seig) are the init data (a KID a session has already is skipped by the controller).
+      onInitData: (found: FoundInitData) =>
+        this.#announce({ pssh: found.cenc ? [found.cenc] : [], kids: found.kids, scheme: found.scheme }),
+      decryption: () => this.#decryption(),
+      onWaitingForKey: (kid) => this.#hooks?.onWaitingForKey(kid),
     });
-    const store = await this.#decryption();
-    const out = store ? rewriteInitToClear(bytes) : bytes;
-    // Settled only now: a media segment must not be decrypted before the key system is known.
-    pending.settle({ protectedInit: init, appended: out === bytes ? bytes.slice() : out });
-    return out;
+    const outcome = await track.init(bytes, this.#signal);
+    // Copied: shaka owns the response buffer it appends. Settled only now: a media segment must not be decrypted
+    // before the key system is known.
+    pending.settle({
+      track: outcome.protected ? track : null,
+      defaultKids: outcome.defaultKids,
+      appended: outcome.bytes === bytes ? bytes.slice() : outcome.bytes,
+    });
+    return outcome.bytes;
   }
 
   /** `streamId`: the stream shaka fetched the segment for (its current one for that content type). */
-  async #onMedia(init: InitInfo, bytes: Uint8Array, streamId: number | undefined): Promise<Uint8Array> {
-    const segment = parseSegment(bytes, init);
-    // Key rotation: a pssh in moof announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1); without a
-    // Clear Key one, the KIDs the samples use (seig) are the init data. A KID a session has already is skipped there.
-    const pssh = segment.pssh.filter(isClearKeyPssh);
-    if (pssh.length) this.#hooks?.onInitData('cenc', concat(...pssh.map((p) => p.bytes)));
-    else if (segment.kids.length) this.#hooks?.onKeyIds(segment.kids);
+  async #onMedia(track: CencTrack, bytes: Uint8Array, streamId: number | undefined): Promise<Uint8Array> {
     const store = await this.#decryption();
-    if (!store) return bytes;
-    // Clear-lead segments have no KIDs: the lookup is never called, and only encryption boxes go.
-    return decryptSegment(
-      bytes,
-      init,
-      async (kid) => {
+    // In place: the downloaded buffer is ours to change (response.data gets the result), and a failure leaves it
+    // untouched.
+    return track.media(bytes, this.#signal, store ? this.#keysFor(store, streamId) : undefined);
+  }
+
+  /**
+   * The store's keys, as a segment of shaka's stream `streamId` waits for them: a wait ends when the session is torn
+   * down, or when abandonKeys() names its KID (then with abortError, as does a lookup of an abandoned KID).
+   */
+  #keysFor(store: ClearKeyStore, streamId: number | undefined): KeySource {
+    return {
+      lookup: async (kid) => {
         const key = await store.lookup(kid);
         if (key) return key;
-        const hex = toHex(kid);
         const stillStreamed = streamId !== undefined && this.#isStreamDropped(streamId);
-        if (this.#abandoned.has(hex) && !stillStreamed) throw this.#abortError();
-        this.#hooks?.onWaitingForKey(kid);
-        // Ends when the session is torn down, or when abandonKeys() names this KID.
+        if (this.#abandoned.has(toHex(kid)) && !stillStreamed) throw this.#abortError();
+        return undefined;
+      },
+      waitForKey: async (kid, signal) => {
+        const hex = toHex(kid);
         const wait = new AbortController();
-        const onTeardown = () => wait.abort();
-        this.#signal.addEventListener('abort', onTeardown, { once: true });
+        const onAbort = () => wait.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
         let waits = this.#waits.get(hex);
         if (!waits) this.#waits.set(hex, (waits = new Set()));
         waits.add(wait);
         try {
           return await store.waitForKey(kid, wait.signal);
         } catch (e) {
-          if (!this.#signal.aborted && wait.signal.aborted) throw this.#abortError();
+          if (!signal.aborted && wait.signal.aborted) throw this.#abortError();
           throw e;
         } finally {
           waits.delete(wait);
-          this.#signal.removeEventListener('abort', onTeardown);
+          signal.removeEventListener('abort', onAbort);
         }
       },
-      // In place: the downloaded buffer is ours to change (response.data gets the result), and a failure
-      // leaves it untouched.
-      { inPlace: true, parsed: segment },
-    );
+    };
   }
 
   #decryption(): Promise<ClearKeyStore | null> {

@@ -4,7 +4,8 @@ import { fromHex, toHex } from '../../src/mp4/bytes.js';
 import { parseInit } from '../../src/mp4/init.js';
 import { parseSegment } from '../../src/mp4/segment.js';
 import { rewriteInitToClear } from '../../src/mp4/rewrite.js';
-import { decryptSample, decryptSegment } from '../../src/crypto/decrypt.js';
+import { decryptSample } from '../../src/crypto/decrypt.js';
+import { decryptSegment } from '../../src/cenc/decrypt-segment.js';
 import { MissingKeyError, type KeyLookup } from '../../src/crypto/keys.js';
 import { CryptoError, CryptoErrorCode } from '../../src/crypto/errors.js';
 import { importAesKey } from '../../src/crypto/key-cache.js';
@@ -608,7 +609,6 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
       enc,
       {
         scheme: 'cbcs',
-        kid: KIDS.video,
         iv,
         subsamples: subs.map(([c, p]) => ({ clearBytes: c, protectedBytes: p })),
         cryptByteBlock: 1,

@@ -5,7 +5,7 @@ import { toHex } from '../../src/mp4/bytes.js';
 import { parseInit } from '../../src/mp4/init.js';
 import { parseSegment } from '../../src/mp4/segment.js';
 import { rewriteInitToClear } from '../../src/mp4/rewrite.js';
-import { decryptSegment } from '../../src/crypto/decrypt.js';
+import { decryptSegment } from '../../src/cenc/decrypt-segment.js';
 import type { KeyLookup } from '../../src/crypto/keys.js';
 import { fetchBytes, loadIndex, loadKeys, type FixtureIndex } from './helpers/fixtures.js';
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { fromHex, toHex } from '../../src/mp4/bytes.js';
 import { Mp4ErrorCode, Mp4ParseError } from '../../src/mp4/errors.js';
 import { parseInit, type InitInfo } from '../../src/mp4/init.js';
-import { decryptSegment } from '../../src/crypto/decrypt.js';
+import { decryptSegment } from '../../src/cenc/decrypt-segment.js';
 import { CryptoError, CryptoErrorCode } from '../../src/crypto/errors.js';
 import { MissingKeyError, type KeyLookup } from '../../src/crypto/keys.js';
 import { buildInit, buildSegment, type Scheme } from '../mp4/helpers/build.js';

@@ -3,7 +3,7 @@
 import { expect } from '@open-wc/testing';
 import { parseInit } from '../../src/mp4/init.js';
 import { rewriteInitToClear } from '../../src/mp4/rewrite.js';
-import { decryptSegment } from '../../src/crypto/decrypt.js';
+import { decryptSegment } from '../../src/cenc/decrypt-segment.js';
 import type { KeyLookup } from '../../src/crypto/keys.js';
 import { playedPast, until } from '../helpers/events.js';
 import {

@@ -3,7 +3,7 @@
 import { expect } from '@open-wc/testing';
 import { html, LitElement } from 'lit';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { decryptSegment } from '../../src/crypto/decrypt.js';
+import { decryptSegment } from '../../src/cenc/decrypt-segment.js';
 import { findBox, findBoxes } from '../../src/mp4/box.js';
 import { parseInit } from '../../src/mp4/init.js';
 import { defaultBundledCdm } from '../../src/eme/bundled-cdm.js';

@@ -1,9 +1,9 @@
-// Interop path "bytes": the samples our decryptor (src/crypto/decrypt.ts, as the bundled CDM's streaming path calls it)
+// Interop path "bytes": the samples our decryptor (src/cenc/decrypt-segment.ts, as the bundled CDM's streaming path calls it)
 // makes of another packager's encrypted files equal that packager's own decrypted output, sample by sample, byte for
 // byte (ISO/IEC 23001-7 9-10: the clear sample is defined by the scheme, so any correct decryptor gives these bytes).
 // Run by each browser: the AES comes from its WebCrypto.
 import { expect } from '@open-wc/testing';
-import { decryptSegment } from '../../src/crypto/decrypt.js';
+import { decryptSegment } from '../../src/cenc/decrypt-segment.js';
 import { parseInit } from '../../src/mp4/init.js';
 import { parseSegment } from '../../src/mp4/segment.js';
 import { bytesOf, cases, fromHex, keysOf, report, toHex, tracksOf, verdict } from './corpus.js';

@@ -4,6 +4,8 @@
 import { expect } from '@open-wc/testing';
 import { readBoxes } from '../../src/mp4/box.js';
 import { parseInit } from '../../src/mp4/init.js';
+import { parseSegment } from '../../src/mp4/segment.js';
+import { concat as concatBytes } from '../../src/mp4/writer.js';
 import { playedPast, until } from '../helpers/events.js';
 import { licenseUrl, uniqueId } from '../helpers/license-server.js';
 import { install, isWebKit, newVideo } from './helpers.js';
@@ -11,6 +13,11 @@ import { install, isWebKit, newVideo } from './helpers.js';
 await install();
 
 const VIDEO_TYPE = 'video/mp4; codecs="avc1.42c01e"';
+
+/** The parts in one buffer, as a page would append a whole file. */
+function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return concatBytes(...parts) as Uint8Array<ArrayBuffer>;
+}
 
 async function bytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await (await fetch(path)).arrayBuffer());
@@ -345,6 +352,84 @@ for (const { name, Source } of sourceKinds) {
     });
   });
 }
+
+describe('polyfill: SourceBuffer of an element with bundled MediaKeys, several units in one append', () => {
+  it('takes clear content then encrypted content in one append, and encrypted then clear', async () => {
+    for (const order of ['clear-encrypted', 'encrypted-clear']) {
+      const s = await setup();
+      try {
+        const [clearInit, clearSeg, init, seg] = await Promise.all([
+          bytes('/test/fixtures/clear/init-0.mp4'),
+          bytes(`/test/fixtures/clear/seg-0-${order === 'clear-encrypted' ? 1 : 2}.m4s`),
+          bytes('/test/fixtures/cenc/init-0.mp4'),
+          bytes(`/test/fixtures/cenc/seg-0-${order === 'clear-encrypted' ? 2 : 1}.m4s`),
+        ]);
+        await license(s.mediaKeys!, parseInit(init).pssh[0]!.bytes.slice().buffer);
+        const encrypted = until(s.video, 'encrypted');
+        s.sb.appendBuffer(
+          order === 'clear-encrypted' ? concat(clearInit, clearSeg, init, seg) : concat(init, seg, clearInit, clearSeg),
+        );
+        await encrypted;
+        await until(s.sb, 'updateend');
+        // Both segments reached the platform: one range over the first two seconds.
+        expect(s.log, order).to.deep.equal(['updatestart*', 'update', 'updateend']);
+        expect(s.video.buffered.length, order).to.equal(1);
+        expect(s.video.buffered.end(0), order).to.be.greaterThan(1.9);
+      } finally {
+        teardown(s);
+      }
+    }
+  });
+
+  it('ends an append with what is clear while a later fragment waits for a key; waitingforkey at the stall (EME 7.3.4)', async () => {
+    const s = await setup();
+    try {
+      const base = '/test/fixtures/key-rotation/';
+      const [init, seg1, seg2, seg3] = await Promise.all([
+        bytes(`${base}init-0.mp4`),
+        bytes(`${base}seg-0-1.m4s`),
+        bytes(`${base}seg-0-2.m4s`),
+        bytes(`${base}seg-0-3.m4s`),
+      ]);
+      const info = parseInit(init);
+      const psshOf = (seg: Uint8Array): ArrayBuffer => parseSegment(seg, info).pssh[0]!.bytes.slice().buffer;
+      await license(s.mediaKeys!, psshOf(seg1));
+      s.sb.appendBuffer(concat(init, seg1, seg2, seg3));
+      await until(s.sb, 'updateend');
+      // The third segment waits for the second rotation key; the page's append is over with the first two.
+      expect(s.sb.updating).to.equal(false);
+      expect(s.log).to.deep.equal(['updatestart*', 'update', 'updateend']);
+      expect(s.video.buffered.end(0)).to.be.within(1.9, 2.1);
+      // Held until the waiting media is in: the stream must not end at two seconds.
+      s.source.endOfStream();
+      expect(s.source.readyState).to.equal('ended');
+      let timeupdatesWhileWaiting = 0;
+      let waitingForKey = false;
+      s.video.addEventListener('timeupdate', () => {
+        if (waitingForKey) timeupdatesWhileWaiting++;
+      });
+      const waiting = until(s.video, 'waitingforkey').then(() => {
+        waitingForKey = true;
+        return s.video.readyState;
+      });
+      await s.video.play();
+      expect(await waiting).to.equal(HTMLMediaElement.HAVE_CURRENT_DATA);
+      expect(s.video.currentTime).to.be.greaterThan(1.5);
+      const sourceEnded = until(s.source, 'sourceended');
+      await license(s.mediaKeys!, psshOf(seg3));
+      waitingForKey = false;
+      await sourceEnded;
+      // The stall's timeupdate came after waitingforkey, and no other while waiting.
+      expect(timeupdatesWhileWaiting).to.equal(1);
+      expect(s.video.buffered.end(0)).to.be.greaterThan(2.9);
+      await until(s.video, 'ended');
+      // The hidden append's events are the polyfill's: the page saw one append.
+      expect(s.log).to.deep.equal(['updatestart*', 'update', 'updateend']);
+    } finally {
+      teardown(s);
+    }
+  });
+});
 
 describe('polyfill: SourceBuffers of elements without bundled MediaKeys', () => {
   it('appends clear media natively: every event comes from the platform', async () => {

@@ -5,7 +5,7 @@ import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
 import { readBoxes } from '../../src/mp4/box.js';
 import { concat } from '../../src/mp4/writer.js';
-import { AT_BOUNDARY, advance, holdsWholeMoof, wholeUnitsLength } from '../../src/polyfill/whole-boxes.js';
+import { AT_BOUNDARY, advance, holdsWholeMoof, wholeUnitsLength } from '../../src/cenc/units.js';
 import { fuzz } from '../helpers/fuzz.js';
 
 async function bytes(path: string): Promise<Uint8Array> {

@@ -1,8 +1,8 @@
 /**
- * Where an append stream can be cut so that the part before the cut holds only whole units the decrypt core can
- * take: a whole init segment (ftyp ... moov) or whole media segments (styp/sidx/emsg/prft ... moof ... mdat). A player
+ * The framing of a protected track's byte stream (the decrypt core's input): where an append stream can be cut so
+ * that the part before the cut holds only whole units the core can take: a whole init segment (ftyp ... moov) or whole media segments (styp/sidx/emsg/prft ... moof ... mdat). A player
  * may append one segment in several chunks (hls.js and shaka can split moof and mdat across appends); MSE parses such a
- * byte stream incrementally (MSE 3.5.1 segment parser loop), so the polyfill holds the bytes after the cut until the
+ * byte stream incrementally (MSE 3.5.1 segment parser loop), so the core holds the bytes after the cut until the
  * rest arrives.
  *
  * Only box headers are read (ISO/IEC 14496-12 4.2): size, largesize, type.
@@ -112,4 +112,51 @@ export function holdsWholeMoof(bytes: Uint8Array): boolean {
     at += size;
   }
   return false;
+}
+
+/** A whole unit of the stream: an init segment (ftyp? moov), a media segment (... moof ... mdat), or a stray box. */
+export interface Unit {
+  kind: 'init' | 'media' | 'other';
+  bytes: Uint8Array;
+}
+
+function boxType(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
+}
+
+/**
+ * The units of `bytes`, which must be whole units (a prefix cut by wholeUnitsLength), in order: several init
+ * segments may follow each other in one append (a clear lead's init, then the protected one; WPT's clear-encrypted
+ * content), and each media segment is decrypted against the init before it. A media unit is one fragment (moof
+ * ... mdat), so that a fragment whose key is known reaches the platform before one that waits. Box headers only.
+ */
+export function splitUnits(bytes: Uint8Array): Unit[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const units: Unit[] = [];
+  let start = 0;
+  let at = 0;
+  let kind: Unit['kind'] | undefined;
+  const close = (end: number, k: Unit['kind']): void => {
+    units.push({ kind: k, bytes: bytes.subarray(start, end) });
+    start = end;
+    kind = undefined;
+  };
+  while (bytes.length - at >= 8) {
+    let size = view.getUint32(at);
+    if (size === 1 && bytes.length - at >= 16) size = view.getUint32(at + 8) * 0x1_0000_0000 + view.getUint32(at + 12);
+    else if (size === 0) size = bytes.length - at;
+    // A size that cannot be valid: the rest goes as one unit of the kind begun, for the parser to report.
+    if (size < 8 || size > bytes.length - at) break;
+    const type = boxType(bytes, at);
+    at += size;
+    if (type === 'ftyp') {
+      if (kind !== undefined && start < at - size) close(at - size, kind);
+      kind = 'init';
+    } else if (type === 'moov') close(at, 'init');
+    else if (type === 'moof' || (LEADING.has(type) && kind !== 'init')) kind = 'media';
+    else if (type === 'mdat') close(at, 'media');
+    else if (kind === undefined) close(at, 'other');
+  }
+  if (start < bytes.length) units.push({ kind: kind ?? 'other', bytes: bytes.subarray(start) });
+  return units;
 }
