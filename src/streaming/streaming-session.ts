@@ -113,19 +113,7 @@ export class StreamingSession {
       // The EME controller owns EME: shaka ignores the manifest's DRM info and never touches MediaKeys
       // (the element keeps the 'encrypted' event from shaka's DrmEngine too). Init data and, on the
       // bundled path, clear bytes come from the segment filter.
-      // With ignoreDrmInfo alone, shaka's DASH parser still invents a drmInfo for every non-Clear-Key
-      // system of `dash.keySystemsByURI` and then fails to get one (6001, or 6020 without EME). Configure
-      // merges maps rather than replacing them, so every entry is pointed at Clear Key, which that code
-      // path skips: shaka's DrmEngine is left with nothing to do.
-      const byUri = (player.getConfiguration() as { manifest: { dash: { keySystemsByURI: Record<string, string> } } })
-        .manifest.dash.keySystemsByURI;
-      player.configure({
-        manifest: {
-          ignoreDrmInfo: true,
-          dash: { keySystemsByURI: Object.fromEntries(Object.keys(byUri).map((uri) => [uri, 'org.w3.clearkey'])) },
-        },
-        mediaSource: { insertFakeEncryptionInInit: false },
-      });
+      keepShakaOutOfDrm(player);
     }
     const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     if (stallTimeoutMs > 0) {
@@ -224,6 +212,26 @@ export class StreamingSession {
     })();
     return this.#destroyed;
   }
+}
+
+/**
+ * Configures `player` to leave DRM alone: it ignores the manifest's DRM info and never touches MediaKeys.
+ *
+ * With ignoreDrmInfo alone, shaka's DASH parser still invents a drmInfo for every non-Clear-Key system of
+ * `dash.keySystemsByURI` and then fails to get one (6001, or 6020 without EME). Configure merges maps rather than
+ * replacing them, so every entry is pointed at Clear Key, which that code path skips: shaka's DrmEngine is left with
+ * nothing to do.
+ */
+export function keepShakaOutOfDrm(player: ShakaPlayer): void {
+  const byUri = (player.getConfiguration() as { manifest: { dash: { keySystemsByURI: Record<string, string> } } })
+    .manifest.dash.keySystemsByURI;
+  player.configure({
+    manifest: {
+      ignoreDrmInfo: true,
+      dash: { keySystemsByURI: Object.fromEntries(Object.keys(byUri).map((uri) => [uri, 'org.w3.clearkey'])) },
+    },
+    mediaSource: { insertFakeEncryptionInInit: false },
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import '../../src/define.js';
 import type { SecureVideo } from '../../src/index.js';
 import { LoadStatus } from '../../src/index.js';
 import { loadShaka } from '../../src/streaming/shaka-loader.js';
+import { keepShakaOutOfDrm } from '../../src/streaming/streaming-session.js';
 import { until } from '../helpers/events.js';
 import { BASE, cases, hlsOf, keysOf, mimeOf, mpdOf, report, tracksOf, unsupportedCodec, verdict } from './corpus.js';
 import type { InteropCase, Path } from './corpus.js';
@@ -66,21 +67,14 @@ const SHAKA_CONTENT_UNSUPPORTED = 4032;
  * Asked only after an element path failed: the element streams through shaka, so a manifest whose every variant shaka
  * refuses on its own (WebKitGTK: shaka 5 asks MSE for `audio/mp4; codecs="Opus"`, the capitalisation Safari wants,
  * which WebKitGTK refuses while it plays "opus") is a limit of the streaming engine in this browser, told apart from a
- * failure of our CDM. The reference is the same as the element's configuration minus every DRM part.
+ * failure of our CDM. The reference is shaka configured as the element configures it, with no DRM hooks.
  */
 async function shakaRefusal(src: string): Promise<string | undefined> {
   const shaka = await loadShaka();
   const { video, dispose } = newVideo();
   const player = new shaka.Player();
   try {
-    const byUri = (player.getConfiguration() as { manifest: { dash: { keySystemsByURI: Record<string, string> } } })
-      .manifest.dash.keySystemsByURI;
-    player.configure({
-      manifest: {
-        ignoreDrmInfo: true,
-        dash: { keySystemsByURI: Object.fromEntries(Object.keys(byUri).map((uri) => [uri, 'org.w3.clearkey'])) },
-      },
-    });
+    keepShakaOutOfDrm(player);
     await player.attach(video);
     await player.load(src);
     return undefined;
