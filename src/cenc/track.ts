@@ -49,11 +49,13 @@ export interface FoundInitData {
 }
 
 export interface CencTrackOptions {
-  /**
-   * Told the init data of each protected init segment ('init') and of each media segment that has a moof pssh or
-   * protected samples ('moof'), before any wait.
-   */
+  /** Told the init data of each protected init segment ('init') and of each moof pssh ('moof'), before any wait. */
   onInitData?(found: FoundInitData, where: 'init' | 'moof'): void;
+  /**
+   * Told the KIDs the protected samples of a media segment without pssh boxes use (key rotation through seig names
+   * the keys only there), before any wait. No browser fires 'encrypted' for them.
+   */
+  onSampleKeyIds?(kids: Uint8Array[]): void;
   /**
    * Which keys decrypt the protected content that `found` describes: a KeySource, or null when a platform CDM
    * decrypts (the bytes then go on encrypted). Asked at every protected init segment; may wait (for MediaKeys).
@@ -144,11 +146,11 @@ export class CencTrack {
     const init = this.#init;
     if (!init) return bytes;
     const segment = parseSegment(bytes, init);
-    // Key rotation: a moof pssh announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1); the KIDs the
-    // samples use come with it, for a CDM that reads no other system's pssh (the streaming layer's keyids).
-    if (segment.pssh.length || segment.kids.length) {
-      this.#options.onInitData?.(foundIn(segment.pssh, segment.kids, undefined), 'moof');
-    }
+    // Key rotation: a moof pssh announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1), as a browser's
+    // 'encrypted' event would; the KIDs the samples use come with it. Without any pssh, those KIDs (seig) are all
+    // that names the keys.
+    if (segment.pssh.length) this.#options.onInitData?.(foundIn(segment.pssh, segment.kids, undefined), 'moof');
+    else if (segment.kids.length) this.#options.onSampleKeyIds?.(segment.kids);
     const source = keys ?? this.#keys;
     if (!source) return bytes;
     // A clear fragment (a clear lead, or seig entries that say not protected) needs no key: only its encryption

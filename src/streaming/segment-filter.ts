@@ -256,6 +256,7 @@ export class SegmentFilter {
       // samples use (seig) are the init data (a KID a session has already is skipped by the controller).
       onInitData: (found: FoundInitData) =>
         this.#announce({ pssh: found.cenc ? [found.cenc] : [], kids: found.kids, scheme: found.scheme }),
+      onSampleKeyIds: (kids) => this.#announce({ pssh: [], kids }),
       decryption: () => this.#decryption(),
       onWaitingForKey: (kid) => this.#hooks?.onWaitingForKey(kid),
     });
