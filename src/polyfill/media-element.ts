@@ -7,12 +7,10 @@
  * onencrypted / onwaitingforkey handler attributes are added.
  */
 import { isBundledMediaKeys, keyStoreOf, type ClearKeyStore } from '../cdm/index.js';
-import { domError } from '../cdm/errors.js';
 import { queueTask } from '../cdm/task-queue.js';
 import { descriptorOf, patch, patchMethod } from './patches.js';
 
 const bundledOf = new WeakMap<HTMLMediaElement, MediaKeys>();
-const ownerOf = new WeakMap<MediaKeys, HTMLMediaElement>();
 /** Elements that hold a bundled MediaKeys: the candidates for a MediaSource when the document cannot see them. */
 const withKeys = new Set<HTMLMediaElement>();
 /** Object URLs made for a MediaSource (or ManagedMediaSource): how an element's src leads to its MediaSource. */
@@ -95,11 +93,10 @@ export function elementOf(source: MediaSource): HTMLMediaElement | undefined {
 function setMediaKeys(this: HTMLMediaElement, mediaKeys: MediaKeys | null): Promise<void> {
   const current = bundledOf.get(this);
   if (mediaKeys !== null && mediaKeys !== undefined && isBundledMediaKeys(mediaKeys)) {
-    // EME 7.2 step 3: a MediaKeys in use by another element is a QuotaExceededError.
-    const owner = ownerOf.get(mediaKeys);
-    if (owner && owner !== this) {
-      return Promise.reject(domError('QuotaExceededError', 'The MediaKeys is in use by another media element'));
-    }
+    // EME 7.2 setMediaKeys() rejects a MediaKeys in use by another element with QuotaExceededError only "if the user
+    // agent is unable to use it with this element". The bundled CDM is able: its keys are plain data every element's
+    // SourceBuffers read, so one MediaKeys serves any number of elements (native Chromium and Firefox refuse a second
+    // element; WPT's setmediakeys-to-multiple-video-elements accepts either answer).
     // A native MediaKeys goes first: the element then decodes clear media only.
     const native = nativeMediaKeys?.call(this);
     const detached = native && nativeSetMediaKeys ? nativeSetMediaKeys.call(this, null) : Promise.resolve();
@@ -107,9 +104,7 @@ function setMediaKeys(this: HTMLMediaElement, mediaKeys: MediaKeys | null): Prom
       () =>
         new Promise<void>((resolve) =>
           queueTask(() => {
-            if (current) ownerOf.delete(current);
             bundledOf.set(this, mediaKeys);
-            ownerOf.set(mediaKeys, this);
             withKeys.add(this);
             changed();
             resolve();
@@ -126,7 +121,6 @@ function setMediaKeys(this: HTMLMediaElement, mediaKeys: MediaKeys | null): Prom
   return done.then(() => {
     if (current) {
       bundledOf.delete(this);
-      ownerOf.delete(current);
       withKeys.delete(this);
     }
     changed();

@@ -55,7 +55,7 @@ async function license(message: ArrayBuffer): Promise<ArrayBuffer> {
 export async function playFormatFixture(
   f: FormatFixture,
   video: HTMLVideoElement,
-  options: { keyIdsWhenCencRefused?: boolean } = {},
+  options: { keyIdsWhenCencRefused?: boolean; mediaKeys?: MediaKeys } = {},
 ): Promise<string[]> {
   const failures: Promise<never>[] = [];
   let fail!: (e: unknown) => void;
@@ -64,13 +64,17 @@ export async function playFormatFixture(
   failures.push(failed);
   video.addEventListener('error', () => fail(new Error(`media error ${video.error?.code}: ${video.error?.message}`)));
   const videoCodecs = f.tracks.filter((t) => t.kind === 'video').map((t) => t.codecs);
-  const access = await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [
-    {
-      initDataTypes: ['cenc', 'keyids'],
-      videoCapabilities: videoCodecs.map((c) => ({ contentType: `video/mp4; codecs="${c}"` })),
-    },
-  ]);
-  const keys = await access.createMediaKeys();
+  // `mediaKeys`: one the caller shares between elements, else this element's own.
+  const keys =
+    options.mediaKeys ??
+    (await (
+      await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [
+        {
+          initDataTypes: ['cenc', 'keyids'],
+          videoCapabilities: videoCodecs.map((c) => ({ contentType: `video/mp4; codecs="${c}"` })),
+        },
+      ])
+    ).createMediaKeys());
   await video.setMediaKeys(keys);
   const types: string[] = [];
   const start = (initDataType: string, initData: BufferSource): void => {

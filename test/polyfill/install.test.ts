@@ -305,7 +305,7 @@ describe('polyfill: key system entry points', () => {
     expect(ours.smooth).to.equal(platform.smooth);
   });
 
-  it('setMediaKeys() accepts a bundled MediaKeys; mediaKeys returns it; one element per MediaKeys (EME 7.2)', async () => {
+  it('setMediaKeys() accepts a bundled MediaKeys; mediaKeys returns it, on each element given it (EME 7.2)', async () => {
     const a = newVideo();
     const b = newVideo();
     try {
@@ -314,10 +314,11 @@ describe('polyfill: key system entry points', () => {
       expect(a.mediaKeys).to.equal(null);
       await a.setMediaKeys(mediaKeys);
       expect(a.mediaKeys).to.equal(mediaKeys);
-      expect(await settle(b.setMediaKeys(mediaKeys))).to.equal('rejected:QuotaExceededError');
+      // A second element may share it (test/polyfill/platform-errors.test.ts plays both).
+      expect(await settle(b.setMediaKeys(mediaKeys))).to.equal('resolved');
+      expect(b.mediaKeys).to.equal(mediaKeys);
       await a.setMediaKeys(null);
       expect(a.mediaKeys).to.equal(null);
-      await b.setMediaKeys(mediaKeys);
       expect(b.mediaKeys).to.equal(mediaKeys);
     } finally {
       a.remove();
