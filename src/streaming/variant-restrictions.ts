@@ -103,6 +103,14 @@ export class VariantRestrictor {
   /** Whether the player has the manifest (start() ran). */
   #started = false;
   /**
+   * Whether shaka's load() has resolved (enforce() ran). Until then a change only sets the variants' flags: shaka's
+   * own first choice reads them, and a configure() made while load() is still starting the streaming engine re-enters
+   * it half set up (seen once in Firefox: a TypeError from inside shaka that failed the load).
+   */
+  #loaded = false;
+  /** A variant was restored before load() resolved: shaka's ABR list learns it at enforce(). */
+  #restoredBeforeLoad = false;
+  /**
    * Asked for only once a key is restricted (or `variants` is read): shaka's getManifest() logs a console warning,
    * which content that never restricts a key should not cause. The same object for the whole load.
    */
@@ -160,7 +168,8 @@ export class VariantRestrictor {
    * once it is active. Returns whether any variant is dropped.
    */
   enforce(): boolean {
-    if (this.#dropped.size) this.#player.configure({});
+    this.#loaded = true;
+    if (this.#dropped.size || this.#restoredBeforeLoad) this.#player.configure({});
     return this.#dropped.size > 0;
   }
 
@@ -192,7 +201,8 @@ export class VariantRestrictor {
     }
     // An empty configure() runs shaka's applyConfig_: the ABR manager gets the playable variants, and an active
     // variant that is no longer allowed is switched away from (its buffer cleared).
-    if (change.dropped.length || change.restored.length) this.#player.configure({});
+    if (!this.#loaded) this.#restoredBeforeLoad ||= change.restored.length > 0;
+    else if (change.dropped.length || change.restored.length) this.#player.configure({});
     return change;
   }
 }
