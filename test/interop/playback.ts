@@ -38,7 +38,7 @@ export function mediaState(video: HTMLVideoElement): string {
     { length: video.buffered.length },
     (_, i) => `${video.buffered.start(i).toFixed(2)}-${video.buffered.end(i).toFixed(2)}`,
   ).join(',');
-  return `currentTime ${video.currentTime.toFixed(2)}, readyState ${video.readyState}, buffered [${buffered}], frames ${q.totalVideoFrames}, error ${video.error?.code ?? 'none'}`;
+  return `currentTime ${video.currentTime.toFixed(2)}, paused ${video.paused}, readyState ${video.readyState}, buffered [${buffered}], frames ${q.totalVideoFrames}, error ${video.error?.code ?? 'none'}`;
 }
 
 /** Rejects with the media element's error. */

@@ -150,7 +150,11 @@ class WebKitGtkLauncher extends WebdriverLauncher {
       capabilities: {
         browserName: 'MiniBrowser',
         'wdio:enforceWebDriverClassic': true,
-        'webkitgtk:browserOptions': { binary: this.#binary, args: ['--automation'] },
+        // The autoplay policy as Chromium's and Firefox's above: play() without a user gesture. Under the default
+        // policy WebKitGTK here pauses muted audio-only playback by itself: its GStreamer pipeline reports the sound
+        // unmuted as playback starts (a 'volumechange' to muted false that no script made), and the now audible
+        // element is paused for lack of a gesture (1 run in 4 stayed paused, FLAC through shaka).
+        'webkitgtk:browserOptions': { binary: this.#binary, args: ['--automation', '--autoplay-policy=allow'] },
       },
     };
     await super.initialize(config, testFiles);
