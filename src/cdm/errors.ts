@@ -1,3 +1,5 @@
+import { ErrorLayer, SecureVideoError } from '../errors/secure-video-error.js';
+
 /**
  * Errors of the bundled Clear Key CDM.
  *
@@ -20,16 +22,15 @@ export const CdmErrorCode = {
 export type CdmErrorCode = (typeof CdmErrorCode)[keyof typeof CdmErrorCode];
 
 /** A CDM failure that the EME spec does not map to a DOMException name. */
-export class CdmError extends Error {
-  readonly code: CdmErrorCode;
+export class CdmError extends SecureVideoError {
+  readonly layer = ErrorLayer.CDM;
+  declare readonly code: CdmErrorCode;
   /** Facts about the failure (KIDs in hex, session IDs, operation names); never key material. */
-  readonly data: Readonly<Record<string, number | string>>;
+  declare readonly data: Readonly<Record<string, number | string>>;
 
   constructor(code: CdmErrorCode, message: string, data: Record<string, number | string> = {}) {
-    super(message);
+    super(code, message, data);
     this.name = 'CdmError';
-    this.code = code;
-    this.data = data;
   }
 }
 

@@ -1,5 +1,5 @@
 import { toHex } from '../mp4/bytes.js';
-import { CryptoErrorCode } from './errors.js';
+import { CryptoError, CryptoErrorCode } from './errors.js';
 
 /**
  * Where the decryptor gets keys: given a 16-byte KID, the 16-byte raw AES key, or undefined when no usable key is
@@ -7,15 +7,15 @@ import { CryptoErrorCode } from './errors.js';
  */
 export type KeyLookup = (kid: Uint8Array) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
-/** No usable key for a KID a sample needs. Names the KID, never any key. */
-export class MissingKeyError extends Error {
-  readonly code = CryptoErrorCode.MISSING_KEY;
+/** No usable key for a KID a sample needs: CryptoError MISSING_KEY. Names the KID (data.kidHex), never any key. */
+export class MissingKeyError extends CryptoError {
+  declare readonly code: typeof CryptoErrorCode.MISSING_KEY;
   readonly kid: Uint8Array;
   readonly kidHex: string;
 
   constructor(kid: Uint8Array) {
     const kidHex = toHex(kid);
-    super(`No usable key for KID ${kidHex}`);
+    super(CryptoErrorCode.MISSING_KEY, `No usable key for KID ${kidHex}`, { kidHex });
     this.name = 'MissingKeyError';
     this.kid = kid.slice();
     this.kidHex = kidHex;

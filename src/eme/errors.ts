@@ -1,6 +1,8 @@
+import { ErrorLayer, SecureVideoError, type ErrorData } from '../errors/secure-video-error.js';
+
 /**
- * Errors of the EME layer. Each carries a category, a numeric code documented once below, and plain data that helps
- * a page or a support ticket: never key material, never a license body (a license holds keys).
+ * Errors of the EME layer. Each carries a category, a numeric code documented once in docs/errors.md, and plain data
+ * that helps a page or a support ticket: never key material, never a license body (a license holds keys).
  */
 
 export const DrmErrorCategory = {
@@ -16,26 +18,8 @@ export const DrmErrorCategory = {
 export type DrmErrorCategory = (typeof DrmErrorCategory)[keyof typeof DrmErrorCategory];
 
 /**
- * | code | name                  | meaning                                                        | data                                   |
- * |------|-----------------------|----------------------------------------------------------------|----------------------------------------|
- * | 5001 | INVALID_CONFIG        | the config is unusable (no key systems, bad inline key, ...)    | `{ field }`                             |
- * | 5002 | NO_KEY_SYSTEM         | no configured key system granted access (per `fallback`)        | `{ tried: [{ keySystem, cdm, reason }] }` |
- * | 5003 | MEDIA_KEYS_FAILED     | createMediaKeys, setServerCertificate or setMediaKeys failed    | `{ keySystem, cdm, step, reason }`      |
- * | 5010 | INIT_DATA_REJECTED    | createSession/generateRequest rejected the init data            | `{ initDataType, reason }`              |
- * | 5011 | SESSION_LOAD_FAILED   | load() of a persistent session failed or found nothing          | `{ sessionId, reason }`                 |
- * | 5012 | SESSION_INTERNAL_ERROR| a session closed with 'internal-error'                          | `{ sessionId }`                         |
- * | 5013 | SESSION_REMOVE_FAILED | remove() of a persistent session failed                         | `{ sessionId, reason }`                 |
- * | 5014 | NO_PLAYABLE_VARIANT   | restricted keys ('output-restricted', 'internal-error') rule out every variant; cleared when one is usable again | `{ kids }` (the restricted KIDs, hex) |
- * | 5020 | LICENSE_HTTP_ERROR    | the license server answered an HTTP error (after retries)       | `{ url, status, messageType, attempts }` |
- * | 5021 | LICENSE_NETWORK_ERROR | the license request did not reach the server (after retries)    | `{ url, messageType, attempts, reason }` |
- * | 5022 | LICENSE_TIMEOUT       | no answer within `license.timeoutMs` (after retries)            | `{ url, messageType, attempts, timeoutMs }` |
- * | 5023 | LICENSE_REJECTED      | the CDM refused the license (session.update rejected)           | `{ messageType, sessionId, reason }`    |
- * | 5024 | NO_LICENSE_SOURCE     | neither inline `clearKeys` nor a `licenseUrl` for a message     | `{ keySystem, messageType }`            |
- * | 5025 | INLINE_KEYS_MISSING   | inline `clearKeys` hold none of the requested KIDs              | `{ kids }` (KID hex, public)             |
- * | 5026 | FILTER_FAILED         | a `requestFilter` or `responseFilter` threw                     | `{ filter, reason }`                    |
- * | 5027 | RENEWAL_FAILED        | renewing an expired license failed (the cause is `cause`)       | `{ sessionId, kids }`                   |
- *
- * `reason` is the name and message of the underlying exception (DOMException / TypeError from the CDM or fetch).
+ * The codes of the DRM layer (5001-5099). What each means and what its data holds is documented once, with every
+ * other layer's codes, in docs/errors.md (test/errors/codes.test.ts keeps the two in step).
  */
 export const DrmErrorCode = {
   INVALID_CONFIG: 5001,
@@ -76,19 +60,17 @@ const CATEGORY_OF: Record<DrmErrorCode, DrmErrorCategory> = {
   5027: 'license',
 };
 
-export type DrmErrorData = Readonly<Record<string, unknown>>;
+export type DrmErrorData = ErrorData;
 
-export class DrmError extends Error {
+export class DrmError extends SecureVideoError {
   override readonly name = 'DrmError';
+  readonly layer = ErrorLayer.DRM;
+  declare readonly code: DrmErrorCode;
+  /** A finer grouping within the DRM layer (config, key system, license, session). */
   readonly category: DrmErrorCategory;
 
-  constructor(
-    readonly code: DrmErrorCode,
-    message: string,
-    readonly data: DrmErrorData = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(code: DrmErrorCode, message: string, data: DrmErrorData = {}, options?: { cause?: unknown }) {
+    super(code, message, data, options);
     this.category = CATEGORY_OF[code];
   }
 }

@@ -227,5 +227,6 @@ export function noKeySystemError(tried: Trial[], config: DrmConfig): DrmError {
     tried.length === 0
       ? `No key system to try (fallback "${fallback}"${fallback === 'never' ? ' and no platform EME' : ''})`
       : `No key system granted access: ${tried.map((t) => `${t.keySystem} (${t.cdm}): ${t.reason}`).join('; ')}`;
-  return new DrmError(DrmErrorCode.NO_KEY_SYSTEM, message, { tried });
+  // Copied as plain records: an error's data holds plain values only (ErrorData), never the caller's objects.
+  return new DrmError(DrmErrorCode.NO_KEY_SYSTEM, message, { tried: tried.map((t) => ({ ...t })) });
 }

@@ -1,3 +1,5 @@
+import { ErrorLayer, SecureVideoError } from '../errors/secure-video-error.js';
+
 /**
  * Error codes for ISO-BMFF (ISO/IEC 14496-12) parsing and rewriting. Every failure caused by the input bytes is an
  * {@link Mp4ParseError} carrying one of these codes and the path of the box where it was found.
@@ -24,17 +26,16 @@ export const Mp4ErrorCode = {
 export type Mp4ErrorCode = (typeof Mp4ErrorCode)[keyof typeof Mp4ErrorCode];
 
 /** Thrown for bad ISO-BMFF input; `boxPath` names the box, e.g. 'moof/traf/senc' ('' for the top level). */
-export class Mp4ParseError extends Error {
-  readonly code: Mp4ErrorCode;
+export class Mp4ParseError extends SecureVideoError {
+  readonly layer = ErrorLayer.MP4;
+  declare readonly code: Mp4ErrorCode;
   readonly boxPath: string;
   /** Extra facts about the failure (field names, offsets, counts); never key material. */
-  readonly data: Readonly<Record<string, number | string>>;
+  declare readonly data: Readonly<Record<string, number | string>>;
 
   constructor(code: Mp4ErrorCode, message: string, boxPath: string, data: Record<string, number | string> = {}) {
-    super(`${message}${boxPath ? ` (at ${boxPath})` : ''}`);
+    super(code, `${message}${boxPath ? ` (at ${boxPath})` : ''}`, data);
     this.name = 'Mp4ParseError';
-    this.code = code;
     this.boxPath = boxPath;
-    this.data = data;
   }
 }

@@ -1,3 +1,4 @@
+import { ErrorLayer, SecureVideoError } from '../errors/secure-video-error.js';
 import { isShakaError } from './shaka-types.js';
 
 /**
@@ -23,18 +24,48 @@ export const PlaybackErrorCode = {
 } as const;
 export type PlaybackErrorCode = (typeof PlaybackErrorCode)[keyof typeof PlaybackErrorCode];
 
-/** A playback failure: what a page would see in `element.error` and in the 'error' event. */
-export class PlaybackError extends Error {
+/** What a PlaybackError's `data` holds (each field only when known). */
+export interface PlaybackErrorData {
+  readonly [field: string]: string | number | undefined;
+  /** shaka-player's numeric error code, when shaka reported the failure. */
+  readonly shakaCode?: number;
+  /**
+   * The code of the typed error that caused it (`cause`): e.g. 3007 (Mp4ParseError SIZE_MISMATCH) for a damaged
+   * segment, 3101 (MissingKeyError), 5002 (DrmError NO_KEY_SYSTEM). See docs/errors.md.
+   */
+  readonly causeCode?: number;
+  /** The layer of `cause` ('mp4', 'crypto', 'cdm', 'drm'). */
+  readonly causeLayer?: string;
+}
+
+/**
+ * A playback failure: what a page would see in `element.error` and in the 'error' event. `code` stays a
+ * MediaError-compatible code (a decrypt failure is DECODE, 3) so that control UIs keep understanding it; when a typed
+ * error of a lower layer caused it (a malformed segment, a missing key, a failed decryption, no key system),
+ * that error is `cause` and its code and layer are `data.causeCode` and `data.causeLayer`.
+ */
+export class PlaybackError extends SecureVideoError {
   override readonly name = 'PlaybackError';
+  readonly layer = ErrorLayer.PLAYBACK;
+  declare readonly code: PlaybackErrorCode;
+  declare readonly data: PlaybackErrorData;
+
   constructor(
-    readonly code: PlaybackErrorCode,
+    code: PlaybackErrorCode,
     message: string,
     /** shaka-player's numeric error code, when the failure came from shaka (see shaka.util.Error.Code). */
     readonly shakaCode?: number,
     /** The typed error underneath (an Mp4ParseError, CryptoError, DrmError...), when there is one. */
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    const cause = options?.cause;
+    const data: Record<string, string | number> = {};
+    if (shakaCode !== undefined) data['shakaCode'] = shakaCode;
+    if (cause instanceof SecureVideoError) {
+      data['causeCode'] = cause.code;
+      data['causeLayer'] = cause.layer;
+    }
+    super(code, message, data, options);
   }
 
   static from(e: unknown): PlaybackError {

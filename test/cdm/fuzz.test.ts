@@ -15,6 +15,7 @@ import { concat } from '../../src/mp4/writer.js';
 import { clearKeyPssh } from '../mp4/helpers/build.js';
 import { applyMutations, mutations } from '../mp4/helpers/mutate.js';
 import { fuzz, largestAllocation } from '../helpers/fuzz.js';
+import { leaks, secretsOf } from '../helpers/key-material.js';
 
 const KID = fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf');
 const KID2 = fromHex('c0c1c2c3c4c5c6c7c8c9cacbcccdcecf');
@@ -215,6 +216,8 @@ describe('cdm init data and license parsers under generated and mutated input (f
           const message = (e as Error).message;
           expect(message).not.to.include(secret);
           expect(message.toLowerCase()).not.to.include(hex);
+          // Nor in any other form, in the error's data or cause.
+          expect(leaks(e, secretsOf([KEY]), 'error')).to.deep.equal([]);
         }
       }),
       500,

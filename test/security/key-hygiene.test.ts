@@ -2,14 +2,14 @@
 // configured URL, with credentials only when configured. Real playback of the cenc fixture with inline clearKeys and
 // with the demo license server; a failure made by the page's own responseFilter (a license holding the real key next
 // to a malformed one). Each key is looked for as lowercase and uppercase hex, base64url and base64 (with and without
-// padding), and as raw bytes inside any typed array an event or error carries.
+// padding), and as raw bytes inside any typed array an event or error carries (test/helpers/key-material.ts).
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/define.js';
 import type { SecureVideo } from '../../src/index.js';
 import { LoadStatus } from '../../src/index.js';
-import { fromHex } from '../../src/mp4/bytes.js';
 import { playedPast, until } from '../helpers/events.js';
 import { testKeys } from '../helpers/fixtures.js';
+import { leaks, secretsOf, type Secrets } from '../helpers/key-material.js';
 
 const MANIFEST = '/test/fixtures/cenc/manifest.mpd';
 /** Every event the element fires that a page could log or forward. */
@@ -28,87 +28,6 @@ const EVENTS = [
   'playing',
 ];
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
-
-function base64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
-interface Secrets {
-  texts: string[];
-  bytes: Uint8Array[];
-}
-
-function secretsOf(keys: Record<string, string>): Secrets {
-  const bytes = Object.values(keys).map((hex) => fromHex(hex));
-  const texts = bytes.flatMap((b) => {
-    const b64 = base64(b);
-    const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-    return [
-      hex,
-      hex.toUpperCase(),
-      b64,
-      b64.replace(/=+$/, ''),
-      b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
-    ];
-  });
-  return { texts, bytes };
-}
-
-function holdsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/** Where in `value` (walked deeply: objects, arrays, maps, errors and their causes, typed arrays) a secret shows. */
-function leaks(
-  value: unknown,
-  secrets: Secrets,
-  where: string,
-  out: string[] = [],
-  seen = new Set<unknown>(),
-): string[] {
-  if (value === null || value === undefined) return out;
-  if (typeof value === 'string') {
-    for (const s of secrets.texts) if (value.includes(s)) out.push(`${where}: "${value.slice(0, 80)}"`);
-    return out;
-  }
-  if (typeof value !== 'object' || seen.has(value) || seen.size > 5000) return out;
-  seen.add(value);
-  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-    const view =
-      value instanceof ArrayBuffer
-        ? new Uint8Array(value)
-        : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-    for (const b of secrets.bytes)
-      if (holdsBytes(view, b)) out.push(`${where}: key bytes in a ${value.constructor.name}`);
-    return out;
-  }
-  if (value instanceof Node || value instanceof Window) return out;
-  if (value instanceof Map) {
-    for (const [k, v] of value) {
-      leaks(k, secrets, `${where}.key`, out, seen);
-      leaks(v, secrets, `${where}[${String(k)}]`, out, seen);
-    }
-    return out;
-  }
-  if (value instanceof Error || value instanceof DOMException) {
-    leaks(value.message, secrets, `${where}.message`, out, seen);
-    leaks(String(value), secrets, `${where}.toString()`, out, seen);
-  }
-  for (const key of new Set([...Object.keys(value), 'cause', 'data', 'detail', 'initData'])) {
-    let v: unknown;
-    try {
-      v = (value as Record<string, unknown>)[key];
-    } catch {
-      continue;
-    }
-    leaks(v, secrets, `${where}.${key}`, out, seen);
-  }
-  return out;
-}
 
 /** Records what the page would see: every event of the element, console output, and every fetch's mode. */
 class Observer {
@@ -195,7 +114,7 @@ describe('security: key hygiene and license requests', () => {
   let observer: Observer | undefined;
 
   before(async () => {
-    secrets = secretsOf(await testKeys());
+    secrets = secretsOf(Object.values(await testKeys()));
   });
   beforeEach(() => performance.clearResourceTimings());
   afterEach(() => observer?.stop());

@@ -12,11 +12,14 @@
 //               (fixed seed: the same bytes every time), sizes and every other box kept: the file still parses, the
 //               samples do not decode. Firefox then drops the source without an 'error' (issue 19 item 2).
 //   hang        no answer until the client gives up (the connection is held open).
+//   senc-count  the sample_count of every 'senc' box (moof/traf/senc, ISO/IEC 23001-7 7.2) one higher than the track
+//               fragment's sample count: the file's boxes still walk, its encryption data contradicts its trun (the
+//               decrypt path's parser reports SIZE_MISMATCH, 3007; issue 16 item 3).
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join, normalize, sep } from 'node:path';
 
 const PREFIX = '/media-fault/';
-const FAULTS = new Set(['mdat-noise', 'hang']);
+const FAULTS = new Set(['mdat-noise', 'hang', 'senc-count']);
 const TYPES = {
   '.mpd': 'application/dash+xml',
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -57,6 +60,39 @@ function withNoisyMdat(bytes) {
   return out;
 }
 
+/** Calls `visit(type, start, headerSize, size)` for each box of out[from, to), and walks into `containers`. */
+function walkBoxes(out, from, to, containers, visit) {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  let at = from;
+  while (at + 8 <= to) {
+    let size = view.getUint32(at);
+    let header = 8;
+    if (size === 1) {
+      size = Number(view.getBigUint64(at + 8));
+      header = 16;
+    } else if (size === 0) size = to - at;
+    if (size < header || at + size > to) break;
+    const type = String.fromCharCode(...out.subarray(at + 4, at + 8));
+    visit(type, at, header, size);
+    if (containers.has(type)) walkBoxes(out, at + header, at + size, containers, visit);
+    at += size;
+  }
+}
+
+/** A copy of a media segment whose senc boxes claim one sample more than they describe (see senc-count above). */
+function withSencCountOffByOne(bytes) {
+  const out = Uint8Array.from(bytes);
+  const view = new DataView(out.buffer);
+  walkBoxes(out, 0, out.length, new Set(['moof', 'traf']), (type, at, header, size) => {
+    // FullBox: version and flags (4 bytes), then sample_count (32 bits).
+    const count = at + header + 4;
+    if (type === 'senc' && count + 4 <= at + size) view.setUint32(count, view.getUint32(count) + 1);
+  });
+  return out;
+}
+
+const DAMAGE = { 'mdat-noise': withNoisyMdat, 'senc-count': withSencCountOffByOne };
+
 /** A koa middleware answering GET /media-fault/... (see above); other paths go on to `next()`. */
 export function mediaFaultMiddleware({ root = process.cwd() } = {}) {
   const fixtures = join(root, 'test', 'fixtures') + sep;
@@ -77,7 +113,7 @@ export function mediaFaultMiddleware({ root = process.cwd() } = {}) {
     }
     const bytes = readFileSync(file);
     ctx.type = TYPES[extname(file)] ?? 'application/octet-stream';
-    ctx.body = Buffer.from(basename(file) === target ? withNoisyMdat(bytes) : bytes);
+    ctx.body = Buffer.from(basename(file) === target ? DAMAGE[fault](bytes) : bytes);
     return undefined;
   };
 }
