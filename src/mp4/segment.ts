@@ -17,6 +17,7 @@ import {
   type SampleAuxInfo,
   type Subsample,
 } from './boxes/senc.js';
+import { PiffAlgorithm } from './boxes/piff-tenc.js';
 import { parseSgpd } from './boxes/sgpd.js';
 import { isCencScheme, type CencScheme } from './boxes/sinf.js';
 import type { EncryptionDefaults } from './boxes/tenc.js';
@@ -182,8 +183,12 @@ function encryptionOf(bytes: Uint8Array, ctx: TrafContext, entryIndex: number): 
   const saiz = saizBox ? parseSaiz(saizBox) : undefined;
   let aux: SampleAuxInfo[] | undefined;
   let kidOverride: Uint8Array | undefined;
+  let scheme = sinf.scheme;
   if (sencBox) {
     const senc = parseSenc(sencBox, n, ivSizeOf);
+    // PIFF 1.1 5.3.2.1: the box's AlgorithmID overrides the track's for this fragment: 0 leaves its samples clear.
+    if (senc.algorithm === PiffAlgorithm.NONE) return new Array<undefined>(n).fill(undefined);
+    if (senc.algorithm !== undefined) scheme = senc.algorithm === PiffAlgorithm.AES_CBC ? 'cbc1' : 'cenc';
     aux = senc.samples;
     kidOverride = senc.kid;
     if (saiz && saizBox) {
@@ -227,7 +232,7 @@ function encryptionOf(bytes: Uint8Array, ctx: TrafContext, entryIndex: number): 
       }
     }
     out.push({
-      scheme: sinf.scheme,
+      scheme,
       kid: groups?.[i] ? p.kid : (kidOverride ?? p.kid),
       iv,
       subsamples,

@@ -300,6 +300,42 @@ describe('crypto decryptSegment round trips (reference encryptor -> decryptor)',
     }
   });
 
+  it('a PIFF 1.1 uuid box’s AlgorithmID override: 0 leaves the fragment clear, 2 decrypts it as AES-CBC (cbc1)', async () => {
+    const clear = [300, 41].map((n, i) => bytes(n, 500 + i));
+    const init = parseInit(buildInit({ scheme: 'cenc', tenc: { isProtected: true, ivSize: 8, kid: KIDS.video } }));
+    // AlgorithmID 0 (PIFF 1.1 5.3.2.1): the samples are as written, whatever the track's defaults say.
+    const clearSeg = buildSegment({
+      samples: clear.map((data, i) => ({ data, iv: iv16(520 + i) })),
+      aux: 'piff',
+      piffOverride: { algorithm: 0, ivSize: 16, kid: KIDS.video },
+    });
+    expect(parseSegment(clearSeg, init).samples.every((s) => s.encryption === undefined)).to.equal(true);
+    const untouched = await decryptSegment(clearSeg, init, lookup);
+    parseSegment(clearSeg, init).samples.forEach((s, i) =>
+      expect(toHex(untouched.subarray(s.offset, s.offset + s.size))).to.equal(toHex(clear[i]!)),
+    );
+    // AlgorithmID 2: AES-128 CBC over the protected ranges, as cbc1.
+    const specs: SampleSpec[] = [];
+    for (const [i, c] of clear.entries()) {
+      const iv = iv16(530 + i);
+      const subsamples: [number, number][] = [[9, c.length - 9]];
+      specs.push({
+        data: await encryptSample(c, { scheme: 'cbc1', key: keyOf(KIDS.rot1), iv, subsamples }),
+        iv,
+        subsamples,
+      });
+    }
+    const cbcSeg = buildSegment({
+      samples: specs,
+      aux: 'piff',
+      piffOverride: { algorithm: 2, ivSize: 16, kid: KIDS.rot1 },
+    });
+    const info = parseSegment(cbcSeg, init);
+    expect(info.samples.map((s) => s.encryption?.scheme)).to.deep.equal(['cbc1', 'cbc1']);
+    const out = await decryptSegment(cbcSeg, init, lookup);
+    info.samples.forEach((s, i) => expect(toHex(out.subarray(s.offset, s.offset + s.size))).to.equal(toHex(clear[i]!)));
+  });
+
   it('key rotation: fragment-local seig groups switch KIDs, an unprotected group stays clear', async () => {
     const rot1: EncParams = { isProtected: true, ivSize: 8, kid: KIDS.rot1 };
     const rot2: EncParams = { isProtected: true, ivSize: 16, kid: KIDS.rot2 };

@@ -3,6 +3,7 @@
 // group; 0 with a constant IV) and, with flag 0x2, a subsample map.
 import type { Box } from '../box.js';
 import { bytesEqual, fromHex } from '../bytes.js';
+import { PiffAlgorithm } from './piff-tenc.js';
 import { Mp4ErrorCode, Mp4ParseError } from '../errors.js';
 import { expectEnd, readFullBox } from '../full-box.js';
 import type { ByteReader } from '../reader.js';
@@ -52,6 +53,8 @@ export interface SencBox {
   samples: SampleAuxInfo[];
   /** A PIFF 1.1 box's KID override for the fragment's samples (undefined for senc). */
   kid: Uint8Array | undefined;
+  /** A PIFF 1.1 box's AlgorithmID override (PiffAlgorithm: 0 clear, 1 CTR, 2 CBC); undefined for senc. */
+  algorithm: number | undefined;
 }
 
 /**
@@ -62,9 +65,16 @@ export function parseSenc(box: Box, expectedCount: number, ivSizeOf: (i: number)
   const { flags, reader: r } = readFullBox(box, 0);
   let ivSize = ivSizeOf;
   let kid: Uint8Array | undefined;
+  let algorithm: number | undefined;
   if (box.type === 'uuid' && flags & PIFF_OVERRIDE_TRACK_ENCRYPTION) {
-    // PIFF 1.1 SampleEncryptionBox: AlgorithmID (24 bits), IV_size and KID override the track defaults.
-    r.skip(3);
+    // PIFF 1.1 SampleEncryptionBox (5.3.2.1): AlgorithmID (24 bits), IV_size and KID override the track defaults
+    // for this fragment's samples: AlgorithmID 0 leaves them clear, 1 is AES-CTR, 2 AES-CBC.
+    algorithm = r.u24();
+    if (algorithm > PiffAlgorithm.AES_CBC) {
+      throw new Mp4ParseError(Mp4ErrorCode.UNSUPPORTED, `PIFF AlgorithmID ${algorithm}`, box.path, {
+        field: 'AlgorithmID',
+      });
+    }
     const size = r.u8();
     if (size !== 0 && size !== 8 && size !== 16) {
       throw new Mp4ParseError(Mp4ErrorCode.BAD_VALUE, `PIFF IV_size ${size}`, box.path, { field: 'IV_size' });
@@ -86,5 +96,5 @@ export function parseSenc(box: Box, expectedCount: number, ivSizeOf: (i: number)
   for (let i = 0; i < count; i++) samples.push(readAuxInfo(r, ivSize(i), withSubsamples));
   // Bytes left over mean the IV size we were told does not match what was written.
   expectEnd(r, 'the last senc entry (IV size mismatch?)');
-  return { flags, samples, kid };
+  return { flags, samples, kid, algorithm };
 }

@@ -161,7 +161,7 @@ export interface SegmentSpec {
    */
   aux?: 'senc' | 'mdat' | 'piff' | 'none';
   /** With aux 'piff': the box's override of IV size and KID (flag 0x1). */
-  piffOverride?: { ivSize: 8 | 16; kid: Uint8Array };
+  piffOverride?: { ivSize: 8 | 16; kid: Uint8Array; algorithm?: 0 | 1 | 2 };
   /** Write subsample maps (senc flag 0x2). */
   withSubsamples?: boolean;
   /** sbgp 'seig' entries: [sample_count, group_description_index]. */
@@ -222,7 +222,7 @@ export function buildSegment(spec: SegmentSpec): Uint8Array {
     if (spec.localSeig) trafParts.push(seigSgpd(spec.localSeig));
     if (mode === 'piff') {
       const o = spec.piffOverride;
-      const override = o ? [u24(0x000001), u8(o.ivSize), o.kid] : [];
+      const override = o ? [u24(o.algorithm ?? 1), u8(o.ivSize), o.kid] : [];
       const flags = (withSubs ? 2 : 0) | (o ? 1 : 0);
       const piffSenc = fromHex('a2394f525a9b4f14a2446c427c648df4');
       trafParts.push(box('uuid', piffSenc, u8(0), u24(flags), ...override, u32(spec.samples.length), auxBlob));
