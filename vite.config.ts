@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import type { Plugin, UserConfig } from 'vite';
 import { createLicenseServer } from './demo/server/license-server.js';
-import { CSP_PAGE_PREFIX, STRICT_CSP } from './demo/csp/policy.js';
+import { CSP_PAGE_PREFIX, STRICT_CSP, cspForQuery } from './demo/csp/policy.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
@@ -53,10 +53,9 @@ const GALLERY_PAGES = new Set(['/demo/', '/demo/index.html']);
  * its client (/@vite/client) is an external module.
  */
 function cspHeader(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  if (path.startsWith(CSP_PAGE_PREFIX) || GALLERY_PAGES.has(path)) {
-    res.setHeader('Content-Security-Policy', STRICT_CSP);
-  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname.startsWith(CSP_PAGE_PREFIX)) res.setHeader('Content-Security-Policy', cspForQuery(url.searchParams));
+  else if (GALLERY_PAGES.has(url.pathname)) res.setHeader('Content-Security-Policy', STRICT_CSP);
   next();
 }
 
@@ -123,6 +122,13 @@ const VUE_FLAGS = {
   __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
 };
 
+// The decrypt worker (src/cenc/decrypt-worker.ts, imported as "?worker&url"): one ES module file with everything it
+// imports, started as a module Worker (src/cenc/thread.ts) from a URL relative to the importing file, so it is
+// fetched from wherever the package is served, and only when a protected media segment is first decrypted.
+// `base: './'` makes that URL relative to the importing file (`new URL('...', import.meta.url)`) rather than to the
+// site's root.
+export const WORKER: UserConfig['worker'] = { format: 'es' };
+
 // `npm run build` builds the library: one ES module per entry point, code shared between entries in
 // chunks, source maps; lit and shaka-player stay imports (they are dependencies), so shaka is still
 // fetched only when a manifest is played. Type declarations come from tsc (tsconfig.build.json).
@@ -130,6 +136,8 @@ const VUE_FLAGS = {
 // the same URLs the tests use.
 const library: UserConfig = {
   plugins: [demoServer()],
+  worker: WORKER,
+  base: './',
   server: { host: 'localhost', port: 5173, open: false },
   build: {
     outDir: 'dist',
@@ -160,7 +168,11 @@ const library: UserConfig = {
 // any static server or CDN path. Minified, with source maps. Runs after the library build, so it keeps dist/.
 const BUNDLE_CHUNKS = 'secure-video';
 const bundle: UserConfig = {
+  worker: WORKER,
+  base: './',
   build: {
+    // The decrypt worker goes beside shaka's chunk.
+    assetsDir: BUNDLE_CHUNKS,
     outDir: 'dist',
     emptyOutDir: false,
     sourcemap: true,
@@ -183,6 +195,7 @@ const bundle: UserConfig = {
 const DEMO_OUT = 'dist-demo';
 const demo: UserConfig = {
   plugins: [demoServer(), copyDemoStatic(DEMO_OUT)],
+  worker: WORKER,
   define: VUE_FLAGS,
   preview: { host: 'localhost', port: 4173 },
   build: {

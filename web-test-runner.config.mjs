@@ -2,6 +2,7 @@
 // browser, one browser at a time and one file at a time (SV_CONCURRENCY for more: fileConcurrency);
 // `BROWSERS=firefox npm test` runs a subset.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { workerUrlPlugin } from './tools/test-runner/worker-url-plugin.mjs';
 import { createLauncher, fileConcurrency, requestedBrowsers } from './tools/test-runner/browsers.mjs';
 import { summaryReporter } from './tools/test-runner/summary-reporter.mjs';
 import { testFileTimeoutMs } from './tools/test-runner/timeouts.mjs';
@@ -20,7 +21,7 @@ export default {
   testsStartTimeout: 60_000,
   testFramework: { config: { timeout: 30_000 } },
   browsers,
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  plugins: [workerUrlPlugin(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
   middleware: [
     (await import('./tools/test-runner/license-middleware.mjs')).licenseMiddleware(),
     (await import('./tools/test-runner/fuzz-middleware.mjs')).fuzzConfigMiddleware(),

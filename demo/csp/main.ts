@@ -1,7 +1,7 @@
 // The CSP demo page: plays an encrypted fixture under the strict policy of ./policy.ts and lists every
 // 'securitypolicyviolation' the page sees. test/security/csp.test.ts loads it in an iframe in all three browsers and
 // reads the result it posts to its parent.
-import { STRICT_CSP } from './policy.js';
+import { cspForQuery } from './policy.js';
 import type { SecureVideo } from '../../src/index.js';
 
 export interface CspPageResult {
@@ -11,6 +11,8 @@ export interface CspPageResult {
   /** The failure, when it did not (a message; never key material). */
   failure: string | null;
   cdm: string | null;
+  /** Where the decrypt core ran: 'worker', or 'main' where the page's policy forbids the worker (`?workers=none`). */
+  decryptThread: string | null;
   /** One line per violation: directive, blocked URI, source location. */
   violations: string[];
   /** `window.trustedTypes` exists. */
@@ -35,7 +37,7 @@ const params = new URL(location.href).searchParams;
 const fixture = params.get('fixture') ?? 'cenc';
 const fallback = params.get('fallback') === 'always' ? 'always' : 'auto';
 const inlineKeys = params.get('keys') === 'inline';
-document.querySelector('#policy')!.textContent = STRICT_CSP;
+document.querySelector('#policy')!.textContent = cspForQuery(params);
 
 function outcome(video: SecureVideo): Promise<string | null> {
   return new Promise((resolve) => {
@@ -85,6 +87,7 @@ async function run(): Promise<CspPageResult> {
     played: failure === null,
     failure,
     cdm: video.cdm,
+    decryptThread: video.decryptThread,
     violations: seen,
     trustedTypes: 'trustedTypes' in window,
     // Probed last, because the probe itself is reported as a violation where Trusted Types are enforced.
@@ -97,11 +100,12 @@ const result = await run().catch((e: unknown): CspPageResult => ({
   played: false,
   failure: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
   cdm: null,
+  decryptThread: null,
   violations: [...violations],
   trustedTypes: 'trustedTypes' in window,
   trustedTypesEnforced: false,
 }));
 document.querySelector('#result')!.textContent = result.played
-  ? `played (${result.cdm} CDM), ${result.violations.length} violation(s)`
+  ? `played (${result.cdm} CDM, decrypt core on the ${result.decryptThread} thread), ${result.violations.length} violation(s)`
   : `did not play: ${result.failure}`;
 if (parent !== window) parent.postMessage(result, location.origin);

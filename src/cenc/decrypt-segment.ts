@@ -2,8 +2,7 @@
 // boxes (src/mp4), the cipher work from src/crypto, and the encryption-only boxes turn into 'free' (ISO/IEC
 // 14496-12 8.1.2) so that every offset and size stays valid.
 import { decryptSamples, type PlannedSample } from '../crypto/decrypt.js';
-import { CryptoError, CryptoErrorCode } from '../crypto/errors.js';
-import { MissingKeyError, type KeyLookup } from '../crypto/keys.js';
+import { checkKey, type KeyLookup } from '../crypto/keys.js';
 import { toHex } from '../mp4/bytes.js';
 import type { InitInfo } from '../mp4/init.js';
 import { freeEncryptionBoxes } from '../mp4/rewrite.js';
@@ -20,14 +19,6 @@ export interface DecryptSegmentOptions {
    * the result is the same for any value.
    */
   callBytes?: number;
-}
-
-function checkKey(kid: Uint8Array, key: Uint8Array | undefined): Uint8Array {
-  if (!key) throw new MissingKeyError(kid);
-  if (!(key instanceof Uint8Array) || key.length !== 16) {
-    throw new CryptoError(CryptoErrorCode.BAD_KEY, `Key for KID ${toHex(kid)} is not 16 bytes`, { kidHex: toHex(kid) });
-  }
-  return key;
 }
 
 /**

@@ -13,16 +13,19 @@
  *   append, and the units go in order, each against the init segment before it, so clear and protected content
  *   may follow each other in one stream in either order (a clear lead, WPT's clear-encrypted content).
  *
- * Buffers in, buffers out: the input's bytes are the core's to change (media is decrypted in place), so a worker
- * can take them transferred. The interface is async throughout for the same reason.
+ * Buffers in, buffers out: the input's bytes are the core's to change (media is decrypted in place) and, on the
+ * worker, are transferred to it (the caller must not read them again). Media segments are parsed, planned and
+ * decrypted by a CencBackend (backend.ts): the page's decrypt Worker, or the main thread where the page allows none
+ * (thread.ts). Init segments are parsed here: they are small, and what they announce is announced from here. Keys
+ * are looked up and waited for here, on the main thread, and go to the backend as raw bytes for the one segment.
  */
+import { checkKey } from '../crypto/keys.js';
 import { concat } from '../mp4/writer.js';
 import { toHex } from '../mp4/bytes.js';
 import { parseInit, type InitInfo } from '../mp4/init.js';
 import { rewriteInitToClear } from '../mp4/rewrite.js';
-import { parseSegment } from '../mp4/segment.js';
-import type { PsshBox } from '../mp4/boxes/pssh.js';
-import { decryptParsedSegment } from './decrypt-segment.js';
+import type { CencBackend, SegmentPssh } from './backend.js';
+import { coreBackend } from './thread.js';
 import { holdsWholeMoof, splitUnits, wholeUnitsLength } from './units.js';
 
 /** Where the core gets keys: the one key-lookup interface (the bundled CDM's key store has this shape). */
@@ -63,6 +66,8 @@ export interface CencTrackOptions {
   decryption(found: FoundInitData, signal: AbortSignal): Promise<KeySource | null>;
   /** A sample waits for a key the KeySource does not have usable: once per wait. */
   onWaitingForKey?(kid: Uint8Array): void;
+  /** Where media segments are parsed and decrypted. Default: the page's (thread.ts coreBackend). */
+  backend?: () => Promise<CencBackend>;
 }
 
 export interface InitOutcome {
@@ -74,7 +79,7 @@ export interface InitOutcome {
   defaultKids: Uint8Array[];
 }
 
-function foundIn(pssh: readonly PsshBox[], kids: Uint8Array[], scheme: string | undefined): FoundInitData {
+function foundIn(pssh: readonly SegmentPssh[], kids: Uint8Array[], scheme: string | undefined): FoundInitData {
   return {
     cenc: pssh.length ? concat(...pssh.map((p) => p.bytes)) : undefined,
     kids,
@@ -139,23 +144,32 @@ export class CencTrack {
   }
 
   /**
-   * Whole media segment(s) after the current init segment: the clear bytes (`bytes` itself, decrypted in place).
+   * Whole media segment(s) after the current init segment: the clear bytes (decrypted in place, in `bytes` on the
+   * main thread, in the same buffer transferred back from the worker).
    * `keys` stands in for the init's KeySource for this segment (the streaming layer's per-stream bookkeeping).
    */
   async media(bytes: Uint8Array, signal: AbortSignal, keys?: KeySource): Promise<Uint8Array> {
     const init = this.#init;
     if (!init) return bytes;
-    const segment = parseSegment(bytes, init);
-    // Key rotation: a moof pssh announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1), as a browser's
-    // 'encrypted' event would; the KIDs the samples use come with it. Without any pssh, those KIDs (seig) are all
-    // that names the keys.
-    if (segment.pssh.length) this.#options.onInitData?.(foundIn(segment.pssh, segment.kids, undefined), 'moof');
-    else if (segment.kids.length) this.#options.onSampleKeyIds?.(segment.kids);
-    const source = keys ?? this.#keys;
-    if (!source) return bytes;
+    const backend = await (this.#options.backend ?? coreBackend)();
+    const segment = await backend.parse(bytes, init);
+    let keyByHex: Map<string, Uint8Array> | null;
+    try {
+      // Key rotation: a moof pssh announces the keys of the samples that follow (ISO/IEC 23001-7 8.1.1), as a
+      // browser's 'encrypted' event would; the KIDs the samples use come with it. Without any pssh, those KIDs
+      // (seig) are all that names the keys.
+      if (segment.pssh.length) this.#options.onInitData?.(foundIn(segment.pssh, segment.kids, undefined), 'moof');
+      else if (segment.kids.length) this.#options.onSampleKeyIds?.(segment.kids);
+      const source = keys ?? this.#keys;
+      keyByHex = source ? await this.#keysOf(segment.kids, source, signal) : null;
+    } catch (e) {
+      // The backend holds the bytes: they are dropped.
+      backend.release(segment.ticket).catch(() => undefined);
+      throw e;
+    }
     // A clear fragment (a clear lead, or seig entries that say not protected) needs no key: only its encryption
-    // boxes go.
-    return decryptParsedSegment(bytes, segment, (kid) => this.#keyOf(kid, source, signal), { inPlace: true });
+    // boxes go. Without keys (a platform CDM decrypts), the bytes come back as they were.
+    return keyByHex ? backend.decrypt(segment.ticket, keyByHex) : backend.release(segment.ticket);
   }
 
   /**
@@ -183,6 +197,13 @@ export class CencTrack {
   /** Drops held bytes, as a platform's "reset parser state" drops its input buffer (MSE 3.5.2). */
   reset(): void {
     this.#held = undefined;
+  }
+
+  /** The key of every KID, asked for in order of first use, each checked before the next is asked for. */
+  async #keysOf(kids: Uint8Array[], source: KeySource, signal: AbortSignal): Promise<Map<string, Uint8Array>> {
+    const keyByHex = new Map<string, Uint8Array>();
+    for (const kid of kids) keyByHex.set(toHex(kid), checkKey(kid, await this.#keyOf(kid, source, signal)));
+    return keyByHex;
   }
 
   async #keyOf(kid: Uint8Array, keys: KeySource, signal: AbortSignal): Promise<Uint8Array | undefined> {

@@ -21,3 +21,12 @@ export class MissingKeyError extends CryptoError {
     this.kidHex = kidHex;
   }
 }
+
+/** The key of `kid` as the cipher takes it: MissingKeyError when there is none, CryptoError when it is not 16 bytes. */
+export function checkKey(kid: Uint8Array, key: Uint8Array | undefined): Uint8Array {
+  if (!key) throw new MissingKeyError(kid);
+  if (!(key instanceof Uint8Array) || key.length !== 16) {
+    throw new CryptoError(CryptoErrorCode.BAD_KEY, `Key for KID ${toHex(kid)} is not 16 bytes`, { kidHex: toHex(kid) });
+  }
+  return key;
+}

@@ -3,6 +3,7 @@ import type { PropertyValues } from 'lit';
 import { DEFAULT_STALL_TIMEOUT_MS, StreamingSession } from '../streaming/streaming-session.js';
 import type { DrmHooks } from '../streaming/segment-filter.js';
 import { PlaybackError } from '../streaming/errors.js';
+import { coreThread, type CoreThread } from '../cenc/index.js';
 import { EmeController } from '../eme/eme-controller.js';
 import type { EmeControllerOptions } from '../eme/eme-controller.js';
 import { DrmError, DrmErrorCode } from '../eme/errors.js';
@@ -64,6 +65,7 @@ export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
  * @prop {Partial<SecureVideoMessages>} messages - Texts that replace the English defaults (see messages.ts), e.g. to localise.
  * @prop {DrmState} drmState - Read-only: none | pending | usable | expired | output-restricted | error.
  * @prop {'native' | 'bundled' | null} cdm - Read-only: which CDM decrypts.
+ * @prop {'worker' | 'main' | null} decryptThread - Read-only: where the page's decrypt core parses and decrypts protected media segments: 'worker' (one dedicated Worker for every element of the page), 'main' (no Worker, or the page's CSP forbids it), or null before the first one.
  * @prop {ReadonlyMap<string, KeyStatus>} keyStatuses - Read-only: KID hex -> key status, across sessions.
  * @prop {DrmError | null} drmError - Read-only: the DRM failure ({ category, code, message, data }), or null.
  * @prop {string[]} persistentSessionIds - Read-only: IDs of the open 'persistent-license' sessions (with `drm.sessionType: 'persistent-license'`), to store and pass to `loadSession()` in a later visit.
@@ -472,6 +474,15 @@ export class SecureVideo extends LitElement {
   /** Read-only: which CDM decrypts: 'native' (the browser's), 'bundled' (ours), or null (none yet). */
   get cdm(): CdmKind | null {
     return this.#eme.cdm;
+  }
+  /**
+   * Read-only: where the decrypt core parses, plans and decrypts protected media segments (also on the native path,
+   * where it only looks for key rotation): 'worker', the page's one dedicated Worker, shared by every element; 'main',
+   * the main thread, where the page has no Worker or its Content-Security-Policy forbids ours; null until the page's
+   * first protected media segment. See docs/security.md.
+   */
+  get decryptThread(): CoreThread | null {
+    return coreThread();
   }
   /** Read-only: the status of every key (KID hex -> status), across sessions. */
   get keyStatuses(): ReadonlyMap<string, KeyStatus> {

@@ -1,3 +1,4 @@
+import { trustedXmlSource } from '../cenc/trusted-types.js';
 import { fromHex, toHex } from '../mp4/bytes.js';
 
 /** Init data a manifest announces, before any segment arrives. */
@@ -42,35 +43,6 @@ function pushUnique(list: Uint8Array[], seen: Set<string>, item: Uint8Array | un
   list.push(item);
 }
 
-/** The part of the Trusted Types API (W3C Trusted Types, 3.2 TrustedTypePolicyFactory) used here. */
-interface TrustedTypesFactory {
-  createPolicy(name: string, rules: { createHTML: (input: string) => string }): { createHTML(input: string): unknown };
-}
-
-/** The name of the library's Trusted Types policy; a page with a `trusted-types` allowlist must list it. */
-export const TRUSTED_TYPES_POLICY = 'secure-video';
-
-let xmlPolicy: { createHTML(input: string): unknown } | null | undefined;
-
-/**
- * The manifest text in the form DOMParser.parseFromString accepts on a page that enforces Trusted Types
- * (`require-trusted-types-for 'script'`): parseFromString is an HTML sink for every MIME type, so a plain string
- * throws there. Passing the text through is safe for this one use: it is parsed as XML into a document of its own
- * that runs no script and is read for a few attributes, never inserted into the page. Without Trusted Types (or when
- * the page's allowlist refuses the policy) the text stays a string.
- */
-function xmlSource(text: string): string {
-  if (xmlPolicy === undefined) {
-    const factory = (globalThis as { trustedTypes?: TrustedTypesFactory }).trustedTypes;
-    try {
-      xmlPolicy = factory?.createPolicy(TRUSTED_TYPES_POLICY, { createHTML: (input) => input }) ?? null;
-    } catch {
-      xmlPolicy = null; // refused by the page's `trusted-types` directive: parsing then fails, and announces nothing
-    }
-  }
-  return (xmlPolicy ? xmlPolicy.createHTML(text) : text) as string;
-}
-
 /**
  * DASH: cenc:pssh and cenc:default_KID of every ContentProtection (ISO/IEC 23009-1 5.8.4.1, and the
  * 'urn:mpeg:cenc:2013' namespace of ISO/IEC 23001-7 11.2). A manifest that is not XML, or that the page's
@@ -82,7 +54,7 @@ export function dashInitData(text: string): ManifestInitData {
   const seenPssh = new Set<string>();
   let doc: Document;
   try {
-    doc = new DOMParser().parseFromString(xmlSource(text), 'application/xml');
+    doc = new DOMParser().parseFromString(trustedXmlSource(text), 'application/xml');
   } catch {
     return found;
   }
