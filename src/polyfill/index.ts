@@ -9,13 +9,14 @@
  * ```
  *
  * Classic scripts: `<script src="clearkey-polyfill.iife.js">` defines `SecureVideoClearKey` with the same
- * `install(options)`, `uninstall()` and `isInstalled()`. Install before loading players that bind EME functions
+ * `install(options)`, `uninstall()`, `isInstalled()` and `decryptThread()`. Install before loading players that bind EME functions
  * when they load (hls.js binds navigator.requestMediaKeySystemAccess at module evaluation).
  */
 export {
   installClearKeyPolyfill,
   uninstallClearKeyPolyfill,
   isClearKeyPolyfillInstalled,
+  clearKeyPolyfillDecryptThread,
   type ClearKeyPolyfillOptions,
 } from './install.js';
 export { ClearKeyMediaEncryptedEvent } from './events.js';

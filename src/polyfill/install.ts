@@ -24,6 +24,7 @@ import { clearKeyDecodingInfo } from './media-capabilities.js';
 import { installMediaElement, uninstallMediaElement } from './media-element.js';
 import { interceptMethod, patch, restoreAll } from './patches.js';
 import { installSourceBuffers, uninstallSourceBuffers } from './source-buffer.js';
+import { coreThread, type CoreThread } from '../cenc/index.js';
 
 export interface ClearKeyPolyfillOptions {
   /**
@@ -141,4 +142,14 @@ export function uninstallClearKeyPolyfill(): void {
 /** Whether the polyfill is installed now. */
 export function isClearKeyPolyfillInstalled(): boolean {
   return installed;
+}
+
+/**
+ * Where the polyfill's decrypt core parses and decrypts appended media segments: 'worker', the page's one dedicated
+ * Worker (shared with any <secure-video> of the page); 'main', the main thread, where the page has no Worker or its
+ * Content-Security-Policy forbids it (or, from the classic script, where the script's own URL is unknown); null
+ * until the first protected media segment. See docs/security.md.
+ */
+export function clearKeyPolyfillDecryptThread(): CoreThread | null {
+  return coreThread();
 }

@@ -26,6 +26,7 @@ describe('dist pages: shaka-player from its dist/ scripts with the built polyfil
     expect(result.currentTime).to.be.greaterThan(TARGET);
     expect(result.frames).to.be.greaterThan(0);
     expect(result.bundled).to.equal(true);
+    expect(result.decryptThread).to.equal('worker');
     expect((await licenseStats(id)).requests).to.equal(0);
   });
 

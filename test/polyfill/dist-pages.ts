@@ -20,6 +20,8 @@ export interface PageResult {
   currentTime: number;
   frames: number;
   bundled: boolean;
+  /** Where the polyfill's decrypt core ran ('worker' from every built file, the classic script included). */
+  decryptThread: 'worker' | 'main' | null;
 }
 
 const BUILT = ['/dist/clearkey-polyfill.iife.js', '/dist/polyfill/index.js'];
@@ -74,6 +76,8 @@ export async function playsWithLicenseServer(page: string, f: Fixture): Promise<
   expect(result.currentTime).to.be.greaterThan(TARGET);
   expect(result.frames).to.be.greaterThan(0);
   expect(result.bundled, 'the element played with the bundled MediaKeys').to.equal(true);
+  // The decrypt worker started from the built file: a module file beside it, found from a classic script too.
+  expect(result.decryptThread, 'where the decrypt core ran').to.equal('worker');
   // The page's player asked this page's license URL, and got licenses (one may carry several keys).
   const stats = await licenseStats(id);
   expect(stats.requests, 'license requests').to.be.at.least(1);

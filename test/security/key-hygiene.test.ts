@@ -29,7 +29,10 @@ const EVENTS = [
 ];
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
 
-/** Records what the page would see: every event of the element, console output, and every fetch's mode. */
+/**
+ * Records what the page would see: every event of the element, the window's message events, console output, and
+ * every fetch's mode.
+ */
 class Observer {
   readonly events: { type: string; event: Event }[] = [];
   readonly console: unknown[][] = [];
@@ -41,6 +44,13 @@ class Observer {
       const listener = (event: Event): void => void this.events.push({ type, event });
       el.addEventListener(type, listener);
       this.#undo.push(() => el.removeEventListener(type, listener));
+    }
+    // What a page script can hear of messages: the window's. The decrypt worker's messages (keys go to it, segments
+    // come back) reach only its Worker object, which the library alone holds; none may show here.
+    for (const type of ['message', 'messageerror']) {
+      const listener = (event: Event): void => void this.events.push({ type: `window ${type}`, event });
+      window.addEventListener(type, listener, true);
+      this.#undo.push(() => window.removeEventListener(type, listener, true));
     }
     const con = console as unknown as Record<string, (...args: unknown[]) => void>;
     for (const method of CONSOLE_METHODS) {
@@ -126,6 +136,8 @@ describe('security: key hygiene and license requests', () => {
     el.src = MANIFEST;
     await plays(el);
     expect(el.cdm).to.equal('bundled');
+    // The keys went to the decrypt worker (as raw bytes, in messages to it alone).
+    expect(el.decryptThread).to.equal('worker');
     expect(observer.licensePosts()).to.deep.equal([]);
     expect(licenseResources()).to.deep.equal([]);
     expect(observer.leaksIn(el, secrets)).to.deep.equal([]);

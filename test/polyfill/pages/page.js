@@ -78,8 +78,11 @@
     fail,
     playThrough,
 
-    /** Runs the page's steps with its <video>, then tells the test what the element did. */
-    async run(steps) {
+    /**
+     * Runs the page's steps with its <video>, then tells the test what the element did. `polyfill`: the polyfill's
+     * API where the page imported it as a module (a classic page has it as SecureVideoClearKey).
+     */
+    async run(steps, polyfill) {
       const video = document.querySelector('video');
       video.addEventListener('error', () => fail(`media error ${video.error?.code}: ${video.error?.message}`));
       try {
@@ -91,6 +94,9 @@
           frames: video.getVideoPlaybackQuality().totalVideoFrames,
           // The bundled CDM's MediaKeys is no instance of the platform's interface (where there is one).
           bundled: mediaKeys !== null && !(PlatformMediaKeys && mediaKeys instanceof PlatformMediaKeys),
+          decryptThread: polyfill
+            ? polyfill.clearKeyPolyfillDecryptThread()
+            : (window.SecureVideoClearKey?.decryptThread() ?? null),
         });
       } catch (e) {
         post({ ok: false, error: String(e?.message ?? e), readyState: video.readyState });
