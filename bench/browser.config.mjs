@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { workerUrlPlugin } from '../tools/test-runner/worker-url-plugin.mjs';
 import { createLauncher, requestedBrowsers } from '../tools/test-runner/browsers.mjs';
 import { licenseMiddleware } from '../tools/test-runner/license-middleware.mjs';
 
@@ -103,6 +104,6 @@ export default {
   testsStartTimeout: 60_000,
   testFramework: { config: { timeout: 10 * 60_000 } },
   browsers: requestedBrowsers().map((name) => createLauncher(name)),
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }), results],
+  plugins: [workerUrlPlugin(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }), results],
   middleware: [licenseMiddleware(), benchMedia],
 };

@@ -1,6 +1,7 @@
 // web-test-runner config for bench/decrypt.ts only (see bench/run-decrypt.mjs).
 import { writeFileSync } from 'node:fs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { workerUrlPlugin } from '../tools/test-runner/worker-url-plugin.mjs';
 import { createLauncher, requestedBrowsers } from '../tools/test-runner/browsers.mjs';
 
 const benchResults = {
@@ -22,5 +23,9 @@ export default {
   browserStartTimeout: 60_000,
   testFramework: { config: { timeout: 10 * 60_000 } },
   browsers: requestedBrowsers().map((name) => createLauncher(name)),
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }), benchResults],
+  plugins: [
+    workerUrlPlugin(),
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
+    benchResults,
+  ],
 };

@@ -207,6 +207,8 @@ table(
   [
     ['element, our code (lit external)', kb(size.elementOwnCode) + met(size.targetMet)],
     ['element incl. lit, without shaka', kb(size.elementWithoutShaka)],
+    ['decrypt worker (own file, lazily loaded)', kb(size.decryptWorker)],
+    ['decrypt core main-thread fallback (lazy chunks)', kb(size.mainThreadFallback)],
     ['secure-video/cdm', kb(size.cdm)],
     ['clearkey-polyfill.iife.js (shipped, unminified)', kb(size.polyfillIife)],
     ['clearkey-polyfill.iife.js minified', kb(size.polyfillIifeMinified)],
