@@ -127,7 +127,10 @@ export class CencTrack {
 
   /** A whole init segment. */
   async init(bytes: Uint8Array, signal: AbortSignal): Promise<InitOutcome> {
-    const info = parseInit(bytes);
+    // The parsed init goes with every media segment to the backend, and its views take their whole buffer along: an
+    // init that is part of a larger buffer (an append that holds media too) is parsed from a copy of its own.
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    const info = parseInit(whole ? bytes : bytes.slice());
     const track = info.tracks.find((t) => t.protection);
     if (!track) {
       this.#init = undefined;

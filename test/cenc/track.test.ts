@@ -7,7 +7,7 @@ import { expect } from '@open-wc/testing';
 import { keyStoreOf, requestClearKeyAccess, type ClearKeyStore } from '../../src/cdm/index.js';
 import { CencTrack, type FoundInitData, type KeySource } from '../../src/cenc/index.js';
 import type { CencBackend } from '../../src/cenc/backend.js';
-import { mainThreadBackend, startDecryptWorker } from '../../src/cenc/thread.js';
+import { coreBackend, coreThread, mainThreadBackend, startDecryptWorker } from '../../src/cenc/thread.js';
 import { decryptSegment } from '../../src/cenc/decrypt-segment.js';
 import { readBoxes } from '../../src/mp4/box.js';
 import { toHex } from '../../src/mp4/bytes.js';
@@ -309,3 +309,12 @@ for (const { thread, start } of THREADS)
       expect(r.waits).to.deep.equal([]);
     });
   });
+
+describe("cenc: the page's decrypt backend", () => {
+  it('is one worker for every track and element of the page, and says so', async () => {
+    const [a, b] = await Promise.all([coreBackend(), coreBackend()]);
+    expect(a).to.equal(b);
+    expect(a.thread).to.equal('worker');
+    expect(coreThread()).to.equal('worker');
+  });
+});
