@@ -317,4 +317,19 @@ describe("cenc: the page's decrypt backend", () => {
     expect(a.thread).to.equal('worker');
     expect(coreThread()).to.equal('worker');
   });
+
+  it('starts no worker where the page has no Worker: the start rejects, and the main thread takes the work', async () => {
+    const saved = globalThis.Worker;
+    (globalThis as { Worker?: typeof Worker }).Worker = undefined;
+    try {
+      const failure = await startDecryptWorker().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(failure).to.be.instanceOf(Error);
+    } finally {
+      globalThis.Worker = saved;
+    }
+    expect((await mainThreadBackend()).thread).to.equal('main');
+  });
 });
