@@ -283,6 +283,10 @@ export async function playsInPage({ selector, seconds, deadlineMs, click = true 
       });
       observer.observe(document.body, { childList: true, subtree: true });
     }));
+  // Twice real time: the same segments, keys and frames, in half the wall time. The default rate too, which a media
+  // element load (HTML: the load algorithm resets playbackRate to it) would otherwise put back to 1.
+  el.defaultPlaybackRate = 2;
+  el.playbackRate = 2;
   const describe = () =>
     `status=${el.status} drmState=${el.drmState} cdm=${el.cdm} currentTime=${el.currentTime} ` +
     `error=${el.error?.message ?? null} drmError=${el.drmError ? `${el.drmError.code} ${el.drmError.message}` : null}`;
