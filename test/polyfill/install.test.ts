@@ -3,6 +3,7 @@
 import { expect } from '@open-wc/testing';
 import { isBundledMediaKeys } from '../../src/cdm/index.js';
 import {
+  clearKeyPolyfillDecryptThread,
   installClearKeyPolyfill,
   isClearKeyPolyfillInstalled,
   uninstallClearKeyPolyfill,
@@ -229,8 +230,9 @@ describe("polyfill: installed before or after a player's own EME polyfills", () 
 });
 
 describe('polyfill: the classic-script entry (global SecureVideoClearKey in dist/clearkey-polyfill.iife.js)', () => {
-  it('exposes install, uninstall and isInstalled, the module functions themselves', () => {
-    expect(Object.keys(classicScript).sort()).to.deep.equal(['install', 'isInstalled', 'uninstall']);
+  it('exposes install, uninstall, isInstalled and decryptThread, the module functions themselves', () => {
+    expect(Object.keys(classicScript).sort()).to.deep.equal(['decryptThread', 'install', 'isInstalled', 'uninstall']);
+    expect(classicScript.decryptThread).to.equal(clearKeyPolyfillDecryptThread);
     expect(classicScript.install).to.equal(installClearKeyPolyfill);
     expect(classicScript.uninstall).to.equal(uninstallClearKeyPolyfill);
     expect(classicScript.isInstalled).to.equal(isClearKeyPolyfillInstalled);
