@@ -240,7 +240,7 @@ function playableAhead(sb: SourceBuffer, element: HTMLMediaElement): boolean {
  * this SourceBuffer is buffered at the playback position (judged once the platform has what is clear), or when
  * `stalled` (the element's readyState fell to HAVE_CURRENT_DATA or below at the end of what is buffered).
  */
-function waitIfNeeded(sb: SourceBuffer, st: BufferState, stalled = false): void {
+function waitIfNeeded(sb: SourceBuffer, st: BufferState, stalled = false, trigger?: Event): void {
   if (st.keyWait !== 'pending') return;
   const element = elementOf(st.source);
   if (!element) return;
@@ -248,7 +248,28 @@ function waitIfNeeded(sb: SourceBuffer, st: BufferState, stalled = false): void 
   if (playableAhead(sb, element)) return;
   st.keyWait = 'signalled';
   pendingWaits.delete(st);
+  // The stall's own 'timeupdate', when it is what showed the stall, goes on to the page after this event.
+  stalledAt.set(element, { time: element.currentTime, timeupdates: trigger?.type === 'timeupdate' ? 1 : 0 });
   element.dispatchEvent(new Event('waitingforkey'));
+}
+
+/**
+ * Where each element stalled for a key ('waitingforkey' fired) and how many 'timeupdate' events the page has had there.
+ * EME 7.3.4 has the element's readyState fall to HAVE_CURRENT_DATA, whose HTML readyState change fires one
+ * 'timeupdate'; nothing plays while the key is missing, so that is the only one. Firefox fires a second at the same
+ * position while the polyfill holds the media back (WPT's multikey-sequential tests count them): the repeats are
+ * stopped at the window, before any listener at the element, until playback moves or the readyState rises.
+ */
+const stalledAt = new WeakMap<HTMLMediaElement, { time: number; timeupdates: number }>();
+
+function repeatedStallTimeupdate(event: Event, element: HTMLMediaElement): boolean {
+  const stall = stalledAt.get(element);
+  if (!stall || event.type !== 'timeupdate') return false;
+  if (element.readyState > HTMLMediaElement.HAVE_CURRENT_DATA || element.currentTime !== stall.time) {
+    stalledAt.delete(element);
+    return false;
+  }
+  return ++stall.timeupdates > 1;
 }
 
 /**
@@ -256,10 +277,14 @@ function waitIfNeeded(sb: SourceBuffer, st: BufferState, stalled = false): void 
  * 'timeupdate' of a stall comes after the 'waitingforkey' that explains it.
  */
 function onMediaProgress(event: Event): void {
-  if (pendingWaits.size === 0) return;
   const element = event.target;
-  if (!(element instanceof HTMLMediaElement) || element.readyState > HTMLMediaElement.HAVE_CURRENT_DATA) return;
-  for (const [st, sb] of [...pendingWaits]) if (elementOf(st.source) === element) waitIfNeeded(sb, st, true);
+  if (!(element instanceof HTMLMediaElement)) return;
+  if (repeatedStallTimeupdate(event, element)) {
+    event.stopImmediatePropagation();
+    return;
+  }
+  if (pendingWaits.size === 0 || element.readyState > HTMLMediaElement.HAVE_CURRENT_DATA) return;
+  for (const [st, sb] of [...pendingWaits]) if (elementOf(st.source) === element) waitIfNeeded(sb, st, true, event);
 }
 
 /** Hands the platform its next native append when it has none in flight. */
