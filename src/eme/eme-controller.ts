@@ -168,7 +168,8 @@ export class EmeController implements ReactiveController {
     if (this.#connected) this.#listenMedia();
     const setup = this.#run.setup;
     if (setup?.cdm !== 'native') return;
-    // A MediaKeys serves one element at a time (EME 7.2 setMediaKeys: QuotaExceededError otherwise): detach first.
+    // Native CDMs serve one element per MediaKeys (EME 7.2 lets them refuse a second with QuotaExceededError; the bundled
+    // CDM shares, see polyfill/media-element.ts): detach from the old element first.
     if (old) void this.#mediaKeysChain.detach(old, setup.mediaKeys);
     const run = this.#run;
     if (media) this.#track(this.#attachMediaKeys(run, setup.mediaKeys).catch((error) => this.#fail(run, error)));
